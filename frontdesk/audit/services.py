@@ -1,0 +1,96 @@
+"""Write to the audit trail. `Actor` names who acts in every audited service.
+
+Services take `actor: Actor` as a keyword argument and call `record(...)` inside their own
+transaction, so the entry commits or rolls back with the change it describes.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from frontdesk.audit.models import AuditEntry
+
+if TYPE_CHECKING:
+    from frontdesk.accounts.models import CanvasUser
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    ip: str | None
+    request_id: str
+
+
+request_context: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar(
+    "frontdesk_request", default=None
+)
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """Return the client's IP, trusting X-Forwarded-For only for the configured proxy count."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs an action: a staff or patient user, a plugin, or the system itself."""
+
+    kind: str
+    label: str
+    user: CanvasUser | None = None
+
+    @classmethod
+    def for_user(cls, user: CanvasUser) -> Actor:
+        kind = AuditEntry.ActorKind.STAFF if user.is_staff else AuditEntry.ActorKind.PATIENT
+        return cls(kind=kind, label=user.audit_label, user=user)
+
+    @classmethod
+    def plugin(cls, name: str) -> Actor:
+        return cls(kind=AuditEntry.ActorKind.PLUGIN, label=f"plugin:{name}")
+
+    @classmethod
+    def system(cls, what: str) -> Actor:
+        return cls(kind=AuditEntry.ActorKind.SYSTEM, label=f"system:{what}")
+
+    @classmethod
+    def anonymous(cls) -> Actor:
+        return cls(kind=AuditEntry.ActorKind.ANONYMOUS, label="anonymous")
+
+    @property
+    def user_dbid(self) -> int | None:
+        return self.user.dbid if self.user is not None else None
+
+
+def record(
+    *,
+    actor: Actor,
+    action: str,
+    patient_key: str = "",
+    target: Any = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry and return it. `target` is any model instance (its type and id are kept)."""
+    ctx = request_context.get()
+    target_type = type(target).__name__ if target is not None else ""
+    target_id = str(getattr(target, "id", getattr(target, "pk", ""))) if target is not None else ""
+    return AuditEntry.objects.create(
+        actor_kind=actor.kind,
+        actor_user_dbid=actor.user_dbid,
+        actor_label=actor.label,
+        action=action,
+        patient_key=patient_key,
+        target_type=target_type,
+        target_id=target_id,
+        detail=detail or {},
+        ip_address=ctx.ip if ctx else None,
+        request_id=ctx.request_id if ctx else "",
+    )

@@ -1,0 +1,8 @@
+"""The clinic's people and chart: patients, contact points, staff, locations, care teams,
+conditions, medications and allergies, under Canvas's model and field names so plugins read them
+unchanged.
+
+Emits PATIENT_CREATED, PATIENT_UPDATED, PATIENT_CONTACT_POINT_CREATED/UPDATED/DELETED,
+CARE_TEAM_MEMBERSHIP_CREATED/UPDATED/DELETED, STAFF_CREATED/UPDATED. Patient-facing code reaches
+this data only through `clinic.access`.
+"""

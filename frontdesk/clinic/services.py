@@ -1,0 +1,323 @@
+"""Every write to clinic data: audited, atomic, and announced through the outbox.
+
+Two shapes, one path: `save_*` functions take an instance with its changes applied (what the back
+office's forms produce) and `create_*` / `add_*` build the instance from keyword arguments (what
+the demo, FHIR and plugin effects use). Both end in the same `save_*`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models, transaction
+
+from frontdesk.audit.services import Actor, record
+from frontdesk.clinic.models import (
+    AllergyIntolerance,
+    CareTeamMembership,
+    Condition,
+    ContactPointState,
+    ContactPointSystem,
+    Medication,
+    Patient,
+    PatientContactPoint,
+    PracticeLocation,
+    Staff,
+)
+from frontdesk.events.services import record_event
+from frontdesk.lib.phone import InvalidPhoneNumber, normalize_phone
+
+
+def _changed_fields(instance: models.Model, changed: list[str] | None) -> list[str]:
+    if changed is not None:
+        return sorted(changed)
+    return []
+
+
+@transaction.atomic
+def save_patient(*, actor: Actor, patient: Patient, changed: list[str] | None = None) -> Patient:
+    """Validate and save a new or edited patient; emit PATIENT_CREATED or PATIENT_UPDATED.
+
+    Raises ValidationError (field-keyed) and saves nothing when the data is invalid.
+    """
+    created = patient._state.adding
+    patient.full_clean()
+    patient.save()
+    record(
+        actor=actor,
+        action="patient.created" if created else "patient.updated",
+        patient_key=patient.id,
+        target=patient,
+        detail={"fields": _changed_fields(patient, changed)},
+    )
+    record_event(
+        name="PATIENT_CREATED" if created else "PATIENT_UPDATED",
+        target=patient,
+        target_type="Patient",
+        actor=actor,
+    )
+    return patient
+
+
+def create_patient(*, actor: Actor, **fields: Any) -> Patient:
+    """Create a patient from keyword fields (model field names). Raises ValidationError."""
+    return save_patient(actor=actor, patient=Patient(**fields), changed=sorted(fields))
+
+
+def update_patient(*, actor: Actor, patient: Patient, **changes: Any) -> Patient:
+    """Apply `changes` (model field names) to `patient` and save. Raises ValidationError."""
+    for name, value in changes.items():
+        setattr(patient, name, value)
+    return save_patient(actor=actor, patient=patient, changed=sorted(changes))
+
+
+def normalize_contact_value(system: str, value: str) -> str:
+    """Return the canonical form of a contact value (E.164 phones, lower-case emails).
+
+    Raises ValidationError keyed on "value" with a message naming the problem.
+    """
+    text = (value or "").strip()
+    if system in (ContactPointSystem.PHONE, ContactPointSystem.FAX, ContactPointSystem.PAGER):
+        try:
+            return normalize_phone(text, region=settings.PHONE_REGION)
+        except InvalidPhoneNumber as exc:
+            raise ValidationError({"value": str(exc)}) from None
+    if system == ContactPointSystem.EMAIL:
+        try:
+            validate_email(text)
+        except ValidationError:
+            raise ValidationError({"value": f"“{text}” is not an email address."}) from None
+        return text.lower()
+    if not text:
+        raise ValidationError({"value": "Enter a value."})
+    return text
+
+
+def _contact_point_context(contact_point: PatientContactPoint) -> dict[str, Any]:
+    return {"patient": {"id": contact_point.patient.id}}
+
+
+@transaction.atomic
+def save_contact_point(
+    *, actor: Actor, contact_point: PatientContactPoint, changed: list[str] | None = None
+) -> PatientContactPoint:
+    """Validate, normalise and save a contact point; emit PATIENT_CONTACT_POINT_CREATED/UPDATED.
+
+    A changed value is a new address: its verification is cleared.
+    Raises ValidationError and saves nothing when the data is invalid.
+    """
+    created = contact_point._state.adding
+    contact_point.value = normalize_contact_value(contact_point.system, contact_point.value)
+    if not created:
+        before = PatientContactPoint.objects.select_for_update().get(pk=contact_point.pk)
+        if (before.system, before.value) != (contact_point.system, contact_point.value):
+            contact_point.last_verified = None
+            contact_point.verification_token = ""
+            contact_point.verification_sent_at = None
+            contact_point.verification_attempts = 0
+    contact_point.full_clean()
+    contact_point.save()
+    record(
+        actor=actor,
+        action="contact_point.created" if created else "contact_point.updated",
+        patient_key=contact_point.patient.id,
+        target=contact_point,
+        detail={"system": contact_point.system, "fields": _changed_fields(contact_point, changed)},
+    )
+    record_event(
+        name="PATIENT_CONTACT_POINT_CREATED" if created else "PATIENT_CONTACT_POINT_UPDATED",
+        target=contact_point,
+        target_type="PatientContactPoint",
+        context=_contact_point_context(contact_point),
+        actor=actor,
+    )
+    return contact_point
+
+
+def add_contact_point(*, actor: Actor, patient: Patient, system: str, value: str, **fields: Any) -> PatientContactPoint:
+    """Add a contact point to `patient`. Raises ValidationError."""
+    contact_point = PatientContactPoint(patient=patient, system=system, value=value, **fields)
+    return save_contact_point(actor=actor, contact_point=contact_point, changed=["system", "value", *fields])
+
+
+def update_contact_point(*, actor: Actor, contact_point: PatientContactPoint, **changes: Any) -> PatientContactPoint:
+    for name, value in changes.items():
+        setattr(contact_point, name, value)
+    return save_contact_point(actor=actor, contact_point=contact_point, changed=sorted(changes))
+
+
+@transaction.atomic
+def delete_contact_point(*, actor: Actor, contact_point: PatientContactPoint) -> PatientContactPoint:
+    """Mark a contact point deleted (it is kept for the record); emit PATIENT_CONTACT_POINT_DELETED."""
+    contact_point.state = ContactPointState.DELETED
+    contact_point.save(update_fields=["state", "modified"])
+    record(
+        actor=actor,
+        action="contact_point.deleted",
+        patient_key=contact_point.patient.id,
+        target=contact_point,
+    )
+    record_event(
+        name="PATIENT_CONTACT_POINT_DELETED",
+        target=contact_point,
+        target_type="PatientContactPoint",
+        context=_contact_point_context(contact_point),
+        actor=actor,
+    )
+    return contact_point
+
+
+@transaction.atomic
+def mark_contact_point_verified(*, actor: Actor, contact_point: PatientContactPoint, when: Any) -> PatientContactPoint:
+    """Set `last_verified` and clear the pending code; emit PATIENT_CONTACT_POINT_UPDATED."""
+    contact_point.last_verified = when
+    contact_point.verification_token = ""
+    contact_point.verification_attempts = 0
+    contact_point.save(update_fields=["last_verified", "verification_token", "verification_attempts", "modified"])
+    record(
+        actor=actor,
+        action="contact_point.verified",
+        patient_key=contact_point.patient.id,
+        target=contact_point,
+    )
+    record_event(
+        name="PATIENT_CONTACT_POINT_UPDATED",
+        target=contact_point,
+        target_type="PatientContactPoint",
+        context=_contact_point_context(contact_point),
+        actor=actor,
+    )
+    return contact_point
+
+
+@transaction.atomic
+def save_staff(*, actor: Actor, staff: Staff, changed: list[str] | None = None) -> Staff:
+    """Save a staff member; emit STAFF_CREATED, STAFF_UPDATED and STAFF_(DE)ACTIVATED."""
+    created = staff._state.adding
+    was_active = None if created else Staff.objects.filter(pk=staff.pk).values_list("active", flat=True).first()
+    staff.full_clean()
+    staff.save()
+    record(
+        actor=actor,
+        action="staff.created" if created else "staff.updated",
+        target=staff,
+        detail={"fields": _changed_fields(staff, changed)},
+    )
+    record_event(
+        name="STAFF_CREATED" if created else "STAFF_UPDATED",
+        target=staff,
+        target_type="Staff",
+        actor=actor,
+    )
+    if was_active is not None and was_active != staff.active:
+        record_event(
+            name="STAFF_ACTIVATED" if staff.active else "STAFF_DEACTIVATED",
+            target=staff,
+            target_type="Staff",
+            actor=actor,
+        )
+    return staff
+
+
+@transaction.atomic
+def save_location(*, actor: Actor, location: PracticeLocation, changed: list[str] | None = None) -> PracticeLocation:
+    created = location._state.adding
+    location.full_clean()
+    location.save()
+    record(
+        actor=actor,
+        action="location.created" if created else "location.updated",
+        target=location,
+        detail={"fields": _changed_fields(location, changed)},
+    )
+    return location
+
+
+@transaction.atomic
+def save_care_team_membership(
+    *, actor: Actor, membership: CareTeamMembership, changed: list[str] | None = None
+) -> CareTeamMembership:
+    """Save a care team membership; emit CARE_TEAM_MEMBERSHIP_CREATED/UPDATED."""
+    created = membership._state.adding
+    membership.full_clean()
+    membership.save()
+    record(
+        actor=actor,
+        action="care_team.created" if created else "care_team.updated",
+        patient_key=membership.patient.id,
+        target=membership,
+        detail={"fields": _changed_fields(membership, changed)},
+    )
+    record_event(
+        name="CARE_TEAM_MEMBERSHIP_CREATED" if created else "CARE_TEAM_MEMBERSHIP_UPDATED",
+        target=membership,
+        target_type="CareTeamMembership",
+        context={"patient": {"id": membership.patient.id}},
+        actor=actor,
+    )
+    return membership
+
+
+@transaction.atomic
+def delete_care_team_membership(*, actor: Actor, membership: CareTeamMembership) -> None:
+    patient_id = membership.patient.id
+    record(actor=actor, action="care_team.deleted", patient_key=patient_id, target=membership)
+    record_event(
+        name="CARE_TEAM_MEMBERSHIP_DELETED",
+        target=membership,
+        target_type="CareTeamMembership",
+        context={"patient": {"id": patient_id}},
+        actor=actor,
+    )
+    membership.delete()
+
+
+ChartItem = Condition | Medication | AllergyIntolerance
+
+
+@transaction.atomic
+def save_chart_item(*, actor: Actor, item: ChartItem, changed: list[str] | None = None) -> ChartItem:
+    """Save a condition, medication or allergy. New items are committed by the actor's user."""
+    created = item._state.adding
+    if created and item.committer_id is None and actor.user is not None:
+        item.committer = actor.user
+    item.full_clean()
+    item.save()
+    kind = type(item).__name__.lower()
+    record(
+        actor=actor,
+        action=f"{kind}.created" if created else f"{kind}.updated",
+        patient_key=item.patient.id,
+        target=item,
+        detail={"fields": _changed_fields(item, changed)},
+    )
+    return item
+
+
+@transaction.atomic
+def enter_chart_item_in_error(*, actor: Actor, item: ChartItem) -> ChartItem:
+    """Mark a chart item entered-in-error (kept, hidden from summaries) instead of deleting it."""
+    item.entered_in_error = actor.user
+    item.deleted = True
+    item.save(update_fields=["entered_in_error", "deleted", "modified"])
+    record(
+        actor=actor,
+        action=f"{type(item).__name__.lower()}.entered_in_error",
+        patient_key=item.patient.id,
+        target=item,
+    )
+    return item
+
+
+def record_chart_view(*, actor: Actor, patient: Patient, what: str) -> None:
+    """Audit that `actor` looked at `what` of `patient`'s chart (e.g. "summary", "profile")."""
+    record(
+        actor=actor,
+        action="chart.viewed",
+        patient_key=patient.id,
+        target=patient,
+        detail={"what": what},
+    )

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from frontdesk.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
+    path("account/", views.account, name="account"),
+    path("account/password/", views.change_password, name="change_password"),
+    path("account/sessions/end/", views.end_sessions, name="end_sessions"),
+    path("account/contact/<str:contact_point_id>/send-code/", views.send_code, name="send_code"),
+    path("account/contact/<str:contact_point_id>/verify/", views.verify, name="verify"),
+]

@@ -1,0 +1,25 @@
+"""Top-level routes: the portal at /, accounts at /accounts/, the back office at /admin/."""
+
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path
+
+from frontdesk.accounts.admin import outbox_item_view, outbox_view
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+admin.site.site_header = "frontdesk back office"
+admin.site.site_title = "frontdesk"
+admin.site.index_title = "Clinic administration"
+
+urlpatterns = [
+    path("admin/outbox/", admin.site.admin_view(outbox_view), name="outbox"),
+    path("admin/outbox/<str:name>/", admin.site.admin_view(outbox_item_view), name="outbox_item"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("frontdesk.accounts.urls")),
+    path("healthz", healthz, name="healthz"),
+    path("", include("frontdesk.portal.urls")),
+]
