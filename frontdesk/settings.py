@@ -226,7 +226,7 @@ CONSTANCE_CONFIG = {
     "ALLOW_PATIENT_DOCUMENT_UPLOADS": (False, "Patients may upload documents.", bool),
     "LINK_PORTAL_USERS_BY_EMAIL_ONLY": (
         False,
-        "Portal users are linked by email only (no phone sign-in or SMS invites).",
+        "Portal users are linked by email only: phone numbers cannot be linked and invites and resets go by email.",
         bool,
     ),
 }
@@ -258,6 +258,7 @@ CONSTANCE_CONFIG_FIELDSETS = {
 # --- static files, i18n, logging ----------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request without it
 STATICFILES_DIRS = [BASE_DIR / "frontdesk" / "static"]
 STORAGES = {
     "default": {

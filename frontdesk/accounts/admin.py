@@ -6,18 +6,47 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.password_validation import validate_password
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from frontdesk.accounts import services
+from frontdesk.accounts.forms import StaffAuthenticationForm
 from frontdesk.accounts.models import AccountToken, CanvasUser
 from frontdesk.audit.admin import actor_for
 from frontdesk.lib import outbox
 
+admin.site.login_form = StaffAuthenticationForm
 
-class UserCreationForm(forms.ModelForm):
+
+class LoginNameFields:
+    """Normalise the login names (lower-case email, E.164 phone) before the model's checks run,
+    so "Kim@Example.com" or "(617) 555-0150" are saved, not refused with a database constraint."""
+
+    cleaned_data: dict[str, Any]
+
+    def _login_name(self, field: str, normalize: Any) -> str | None:
+        try:
+            return normalize(self.cleaned_data.get(field), field=field)
+        except forms.ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict[field]) from None
+
+    def clean_email(self) -> str | None:
+        return self._login_name("email", services.normalize_email)
+
+    def clean_phone_number(self) -> str | None:
+        return self._login_name("phone_number", services.normalize_phone_field)
+
+
+class UserChangeForm(LoginNameFields, auth_forms.UserChangeForm):
+    class Meta:
+        model = CanvasUser
+        fields = "__all__"
+
+
+class UserCreationForm(LoginNameFields, forms.ModelForm):
     password1 = forms.CharField(
         label="Password",
         strip=False,
@@ -52,6 +81,7 @@ class UserCreationForm(forms.ModelForm):
 
 @admin.register(CanvasUser)
 class CanvasUserAdmin(UserAdmin):
+    form = UserChangeForm
     add_form = UserCreationForm
     list_display = (
         "__str__",
@@ -146,7 +176,7 @@ def outbox_view(request: HttpRequest) -> HttpResponse:
 def outbox_item_view(request: HttpRequest, name: str) -> HttpResponse:
     try:
         item = outbox.get_item(name)
-    except (FileNotFoundError, ValueError):
+    except (OSError, ValueError, KeyError):  # missing, unreadable, or not an outbox message
         raise Http404("No such message.") from None
     context = {
         **admin.site.each_context(request),

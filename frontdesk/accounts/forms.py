@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
 from frontdesk.accounts.models import AccountToken
@@ -97,7 +98,7 @@ class BannerField(forms.CharField):
         if problems:
             raise ValidationError(
                 "The banner contains %(parts)s, which the login page does not allow. "
-                "Use plain formatting (p, strong, em, a with https links, lists, headings).",
+                "Use plain formatting (p, strong, em, lists, headings, and a links to http, https, mailto or tel addresses).",
                 params={"parts": ", ".join(problems)},
                 code="unsafe_html",
             )
@@ -110,3 +111,26 @@ def apply_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, [e for err in errors for e in err.messages])
     else:
         form.add_error(None, error.messages)
+
+
+class StaffAuthenticationForm(AdminAuthenticationForm):
+    """The back office's sign-in form, throttled and audited like the portal's."""
+
+    def clean(self) -> dict[str, Any]:
+        from frontdesk.accounts import services
+
+        identifier = (self.cleaned_data.get("username") or "").strip()
+        if identifier and self.request is not None:
+            try:
+                services.check_sign_in_allowed(request=self.request, identifier=identifier)
+            except services.LoginThrottled as exc:
+                raise ValidationError(str(exc), code="throttled") from None
+        try:
+            data = super().clean()
+        except ValidationError:
+            if identifier and self.request is not None:
+                services.record_sign_in_failure(request=self.request, identifier=identifier, door="staff")
+            raise
+        if self.user_cache is not None:
+            services.record_sign_in(user=self.user_cache, identifier=identifier, door="staff")
+        return data

@@ -33,12 +33,12 @@ class SessionTimeoutMiddleware:
             absolute = settings.SESSION_ABSOLUTE_TIMEOUT_HOURS * 3600
             if auth_at is None:
                 session[AUTH_AT] = session[SEEN_AT] = now
-            elif now - auth_at > absolute or (seen_at is not None and now - seen_at > idle):
+            elif now - auth_at > absolute:
                 logout(request)
-                messages.info(
-                    request,
-                    "You were signed out after a period of inactivity. Please sign in again.",
-                )
+                messages.info(request, "For your security, sessions last at most a few hours. Please sign in again.")
+            elif seen_at is not None and now - seen_at > idle:
+                logout(request)
+                messages.info(request, "You were signed out after a period of inactivity. Please sign in again.")
             elif seen_at is None or now - seen_at > 60:
                 session[SEEN_AT] = now
         return self.get_response(request)

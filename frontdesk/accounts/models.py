@@ -121,8 +121,8 @@ class AccountToken(models.Model):
         PASSWORD_RESET = "password_reset"  # noqa: S105
 
     class Channel(models.TextChoices):
-        EMAIL = "email"
-        SMS = "sms"
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
 
     user = models.ForeignKey(CanvasUser, on_delete=models.CASCADE, related_name="account_tokens")
     purpose = models.CharField(max_length=20, choices=Purpose.choices)

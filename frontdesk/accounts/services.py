@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -177,6 +178,11 @@ def link_portal_user(*, actor: Actor, patient: Patient, email: str | None, phone
         )
         if old != new
     ]
+    # A link already sent to an address that is no longer the account's must stop working.
+    moved = [channel for channel, name in (("email", "email"), ("sms", "phone_number")) if name in changed]
+    if moved:
+        now = timezone.now()
+        AccountToken.objects.filter(user=user, channel__in=moved).usable(now).update(revoked_at=now)
     record(
         actor=actor,
         action="portal_user.linked",
@@ -310,10 +316,12 @@ def request_password_reset(*, identifier: str) -> None:
     Returns nothing and behaves the same whether or not the account exists. The link goes out on
     the channel the person typed (email → email, phone → SMS), at most RESETS_PER_HOUR an hour.
     """
-    query = login_lookup(identifier)
-    if query is None:
+    found = canonical_login(identifier)
+    if found is None:
         return
-    key = _digest("reset:" + identifier.strip().lower())
+    query = Q(**{found[0]: found[1]})
+    # Key on the canonical login name so "(617) 555-0101" and "+16175550101" share one limit.
+    key = _digest("reset:" + found[1])
     now = timezone.now()
     if (
         LoginFailure.objects.filter(
@@ -459,60 +467,73 @@ def _throttle_minutes(*, scope: str, key: str, limit: int, now: datetime) -> int
     if recent.count() < limit:
         return 0
     oldest = recent.order_by("at").values_list("at", flat=True).first() or now
-    return max(1, int(((oldest + window) - now).total_seconds() // 60) + 1)
+    return max(1, math.ceil(((oldest + window) - now).total_seconds() / 60))
 
 
-def sign_in(*, request: HttpRequest, identifier: str, password: str) -> CanvasUser:
-    """Check a portal sign-in and return the user; the caller then calls `django.contrib.auth.login`.
+def check_sign_in_allowed(*, request: HttpRequest, identifier: str) -> None:
+    """Raise LoginThrottled when this login name or this client address failed too often lately.
 
-    Raises LoginThrottled after too many failures for this login name or this client address,
-    and InvalidLogin (one message for every reason) otherwise. Failures are recorded.
+    Shared by the portal and the back-office sign-in, so neither door can be brute-forced.
     """
     now = timezone.now()
-    address = client_address(request) or "unknown"
-    account_key = _identifier_key(identifier)
-    address_key = _digest("address:" + address)
     minutes = max(
         _throttle_minutes(
             scope=LoginFailure.Scope.ACCOUNT,
-            key=account_key,
+            key=_identifier_key(identifier),
             limit=settings.LOGIN_FAILURES_PER_ACCOUNT,
             now=now,
         ),
         _throttle_minutes(
             scope=LoginFailure.Scope.ADDRESS,
-            key=address_key,
+            key=_address_key(request),
             limit=settings.LOGIN_FAILURES_PER_ADDRESS,
             now=now,
         ),
     )
     if minutes:
         raise LoginThrottled(minutes)
+
+
+def _address_key(request: HttpRequest) -> str:
+    return _digest("address:" + (client_address(request) or "unknown"))
+
+
+@transaction.atomic
+def record_sign_in_failure(*, request: HttpRequest, identifier: str, door: str = "portal") -> None:
+    """Count a failed sign-in against the login name and the client address, and audit it."""
+    now = timezone.now()
+    account_key = _identifier_key(identifier)
+    LoginFailure.objects.bulk_create(
+        [
+            LoginFailure(scope=LoginFailure.Scope.ACCOUNT, key_digest=account_key, at=now),
+            LoginFailure(scope=LoginFailure.Scope.ADDRESS, key_digest=_address_key(request), at=now),
+        ]
+    )
+    # Keep the table small: anything older than a day no longer matters.
+    LoginFailure.objects.filter(at__lt=now - timedelta(days=1)).delete()
+    record(actor=Actor.anonymous(), action=f"{door}.sign_in_failed", detail={"account": account_key[:12]})
+
+
+@transaction.atomic
+def record_sign_in(*, user: CanvasUser, identifier: str, door: str = "portal") -> None:
+    """Clear the login name's failures and audit a successful sign-in."""
+    LoginFailure.objects.filter(scope=LoginFailure.Scope.ACCOUNT, key_digest=_identifier_key(identifier)).delete()
+    record(actor=Actor.for_user(user), action=f"{door}.signed_in", patient_key=_patient_key(user), target=user)
+
+
+def sign_in(*, request: HttpRequest, identifier: str, password: str) -> CanvasUser:
+    """Check a portal sign-in and return the user; the caller then calls `django.contrib.auth.login`.
+
+    Only activated portal users of active patients get in. Raises LoginThrottled after too many
+    failures for this login name or this client address, and InvalidLogin (one message for every
+    reason) otherwise. Failures are recorded.
+    """
+    check_sign_in_allowed(request=request, identifier=identifier)
     user = authenticate(request, username=identifier, password=password)
-    if user is None or not _is_portal_user(user) or not user.is_portal_registered:
-        with transaction.atomic():
-            LoginFailure.objects.bulk_create(
-                [
-                    LoginFailure(scope=LoginFailure.Scope.ACCOUNT, key_digest=account_key, at=now),
-                    LoginFailure(scope=LoginFailure.Scope.ADDRESS, key_digest=address_key, at=now),
-                ]
-            )
-            # Keep the table small: anything older than a day no longer matters.
-            LoginFailure.objects.filter(at__lt=now - timedelta(days=1)).delete()
-            record(
-                actor=Actor.anonymous(),
-                action="portal_user.sign_in_failed",
-                detail={"account": account_key[:12]},
-            )
+    if user is None or not _is_portal_user(user) or not user.is_portal_registered or not user.patient.active:
+        record_sign_in_failure(request=request, identifier=identifier, door="portal_user")
         raise InvalidLogin()
-    with transaction.atomic():
-        LoginFailure.objects.filter(scope=LoginFailure.Scope.ACCOUNT, key_digest=account_key).delete()
-        record(
-            actor=Actor.for_user(user),
-            action="portal_user.signed_in",
-            patient_key=user.patient.id,
-            target=user,
-        )
+    record_sign_in(user=user, identifier=identifier, door="portal_user")
     return user
 
 

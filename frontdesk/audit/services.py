@@ -7,6 +7,7 @@ transaction, so the entry commits or rolls back with the change it describes.
 from __future__ import annotations
 
 import contextvars
+import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,13 +32,21 @@ request_context: contextvars.ContextVar[RequestContext | None] = contextvars.Con
 
 
 def client_address(request: HttpRequest) -> str | None:
-    """Return the client's IP, trusting X-Forwarded-For only for the configured proxy count."""
+    """Return the client's IP, trusting X-Forwarded-For only for the configured proxy count.
+
+    Return None when the address found is not an IP address (e.g. "unknown", or one with a port):
+    the audit entry is still written, without an address.
+    """
     proxies = settings.TRUSTED_PROXY_COUNT
+    address = request.META.get("REMOTE_ADDR") or ""
     if proxies:
         forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
         if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+            address = forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True)

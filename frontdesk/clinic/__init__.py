@@ -3,6 +3,6 @@ conditions, medications and allergies, under Canvas's model and field names so p
 unchanged.
 
 Emits PATIENT_CREATED, PATIENT_UPDATED, PATIENT_CONTACT_POINT_CREATED/UPDATED/DELETED,
-CARE_TEAM_MEMBERSHIP_CREATED/UPDATED/DELETED, STAFF_CREATED/UPDATED. Patient-facing code reaches
-this data only through `clinic.access`.
+CARE_TEAM_MEMBERSHIP_CREATED/UPDATED/DELETED, STAFF_CREATED/UPDATED/ACTIVATED/DEACTIVATED.
+Patient-facing code reaches this data only through `clinic.access`.
 """

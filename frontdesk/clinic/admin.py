@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -21,6 +22,7 @@ from frontdesk.clinic.models import (
     AllergyIntolerance,
     AllergyIntoleranceCoding,
     CareTeamMembership,
+    CareTeamMembershipStatus,
     Condition,
     ConditionCoding,
     Medication,
@@ -66,8 +68,26 @@ class ContactPointInline(admin.TabularInline):
     can_delete = False
 
 
+class CareTeamFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        """Refuse a second active lead here, as a form error: the rows' own constraint checks leave
+        the patient out (it is the parent), so the service would only refuse it during the save."""
+        super().clean()
+        leads = [
+            form
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("lead")
+            and form.cleaned_data.get("status") == CareTeamMembershipStatus.ACTIVE
+        ]
+        if len(leads) > 1:
+            raise ValidationError("A patient has at most one active lead on the care team.")
+
+
 class CareTeamInline(admin.TabularInline):
     model = CareTeamMembership
+    formset = CareTeamFormSet
     extra = 0
     fields = ("staff", "role_display", "role_code", "status", "lead")
     autocomplete_fields = ("staff",)
@@ -157,7 +177,8 @@ class PatientAdmin(ServiceAdmin):
         patient = self.get_object(request, object_id)
         extra = dict(extra_context or {})
         if patient is not None:
-            if request.method == "GET":
+            # Only a chart actually shown is a view; a refused request (403 below) is not.
+            if request.method == "GET" and self.has_view_or_change_permission(request, patient):
                 services.record_chart_view(actor=actor_for(request), patient=patient, what="back office profile")
             user = patient.user
             extra.update(
@@ -278,7 +299,7 @@ class PatientContactPointAdmin(ServiceAdmin):
     def save_with_service(self, *, actor: Any, obj: PatientContactPoint, changed: list[str]) -> PatientContactPoint:
         return services.save_contact_point(actor=actor, contact_point=obj, changed=changed)
 
-    @admin.action(description="Send a verification code to the selected contact points")
+    @admin.action(description="Send a verification code to the selected contact points", permissions=["change"])
     def send_verification(self, request: HttpRequest, queryset: QuerySet[PatientContactPoint]) -> None:
         sent = 0
         for point in queryset:
@@ -310,6 +331,8 @@ class StaffAdmin(ServiceAdmin):
     list_select_related = ("primary_practice_location",)
     filter_horizontal = ("practice_locations",)
     autocomplete_fields = ("user",)
+    # Meeting links are https; also what Django 6 will assume for a typed link without a scheme.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [StaffRoleInline]
     fieldsets = (
         (
@@ -383,11 +406,11 @@ class ChartItemAdmin(ServiceAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         obj = self.get_object(request, object_id)
-        if obj is not None and request.method == "GET":
+        if obj is not None and request.method == "GET" and self.has_view_or_change_permission(request, obj):
             services.record_chart_view(actor=actor_for(request), patient=obj.patient, what=type(obj).__name__.lower())
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.action(description="Mark the selected items entered in error")
+    @admin.action(description="Mark the selected items entered in error", permissions=["change"])
     def enter_in_error(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for item in queryset:
             services.enter_chart_item_in_error(actor=actor_for(request), item=item)
@@ -418,6 +441,11 @@ class ConditionAdmin(ChartItemAdmin):
     inlines = [ConditionCodingInline]
     autocomplete_fields = ["patient", "last_assessed_by"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return (
+            super().get_queryset(request).select_related("last_assessed_by").prefetch_related("last_assessed_by__roles")
+        )
+
 
 class MedicationCodingInline(admin.TabularInline):
     model = MedicationCoding
@@ -430,6 +458,11 @@ class MedicationAdmin(ChartItemAdmin):
     list_filter = ("status", "deleted")
     inlines = [MedicationCodingInline]
     autocomplete_fields = ["patient", "last_prescriber"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return (
+            super().get_queryset(request).select_related("last_prescriber").prefetch_related("last_prescriber__roles")
+        )
 
 
 class AllergyCodingInline(admin.TabularInline):
@@ -457,6 +490,9 @@ class CareTeamMembershipAdmin(ServiceAdmin):
     )
     list_select_related = ("patient", "staff")
     autocomplete_fields = ("patient", "staff")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CareTeamMembership]:
+        return super().get_queryset(request).prefetch_related("staff__roles")
 
     def save_with_service(self, *, actor: Any, obj: CareTeamMembership, changed: list[str]) -> CareTeamMembership:
         return services.save_care_team_membership(actor=actor, membership=obj, changed=changed)

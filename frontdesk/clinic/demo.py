@@ -288,8 +288,10 @@ def load_demo(*, now: datetime | None = None) -> DemoReport:
         locations = {spec["short_name"]: _location(actor, spec, report) for spec in LOCATIONS}
         staff = {row[1]: _staff(actor, row, locations, report) for row in STAFF}
         note_types = {str(spec["name"]): _note_type(actor, spec, report) for spec in NOTE_TYPES}
+        # Chart items count (and show in My Health) only once committed by a user: the staff login.
+        committer = staff["Becker"].user
         for spec in PATIENTS:
-            patient = _patient(actor, spec, locations, staff, report)
+            patient = _patient(actor, spec, locations, staff, committer, report)
             if spec.mrn == "DEMO-0001":
                 _appointments(actor, patient, staff, locations, note_types, now, report)
     return report
@@ -352,6 +354,7 @@ def _patient(
     spec: DemoPatient,
     locations: dict[str, PracticeLocation],
     staff: dict[str, Staff],
+    committer: CanvasUser | None,
     report: DemoReport,
 ) -> Patient:
     found = Patient.objects.filter(mrn=spec.mrn).first()
@@ -390,6 +393,7 @@ def _patient(
                 last_assessed_date=date(2026, 9, 2),
                 last_assessed_by=assessor,
                 resolution_date=date(year, 2, 20) if status == "resolved" else None,
+                committer=committer,
             ),
         )
         condition.codings.create(system=SNOMED, code=code, display=display)
@@ -401,6 +405,7 @@ def _patient(
                 start_date=datetime(2024, 5, 6, 14, 0, tzinfo=ZoneInfo("UTC")),
                 sig=sig,
                 last_prescriber=assessor,
+                committer=committer,
             ),
         )
         med.codings.create(system=RXNORM, code=code, display=display)
@@ -408,7 +413,11 @@ def _patient(
         allergy = services.save_chart_item(
             actor=actor,
             item=AllergyIntolerance(
-                patient=patient, severity=severity, narrative=reaction, onset_date=date(2005, 7, 1)
+                patient=patient,
+                severity=severity,
+                narrative=reaction,
+                onset_date=date(2005, 7, 1),
+                committer=committer,
             ),
         )
         allergy.codings.create(system=SNOMED, code=code, display=display)

@@ -6,15 +6,20 @@ string `id` ("key"); every other model has a UUID `id`.
 
 from __future__ import annotations
 
+import re
 import uuid
 import zoneinfo
-from datetime import date
+from datetime import date, timedelta
 from typing import Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+
+#: The earliest birth date frontdesk stores (the database refuses earlier ones too).
+EARLIEST_BIRTH_DATE = date(1850, 1, 1)
 
 
 def new_key() -> str:
@@ -24,6 +29,20 @@ def new_key() -> str:
 def validate_time_zone(value: str) -> None:
     if value and value not in zoneinfo.available_timezones():
         raise ValidationError(f"“{value}” is not an IANA time zone (e.g. America/New_York).")
+
+
+def validate_birth_date(value: date) -> None:
+    """Refuse dates before 1850 and dates that are still in the future everywhere on Earth."""
+    if value < EARLIEST_BIRTH_DATE:
+        raise ValidationError(f"A birth date before {EARLIEST_BIRTH_DATE:%Y} is not plausible.")
+    # UTC+14 is the furthest ahead any place is: a baby born there today is not "in the future".
+    if value > (timezone.now() + timedelta(hours=14)).date():
+        raise ValidationError("A birth date cannot be in the future.")
+
+
+def validate_npi(value: str) -> None:
+    if value and not re.fullmatch(r"[0-9]{10}", value):
+        raise ValidationError("An NPI is exactly 10 digits.")
 
 
 class Timestamped(models.Model):
@@ -81,7 +100,7 @@ class Staff(Timestamped):
         PracticeLocation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     practice_locations = models.ManyToManyField(PracticeLocation, blank=True, related_name="practicing_staff")
-    npi_number = models.CharField(max_length=10, blank=True)
+    npi_number = models.CharField(max_length=10, blank=True, validators=[validate_npi])
     personal_meeting_room_link = models.URLField(null=True, blank=True)
     last_known_timezone = models.CharField(max_length=64, null=True, blank=True, validators=[validate_time_zone])
     user = models.OneToOneField(
@@ -154,7 +173,7 @@ class Patient(Timestamped):
     last_name = models.CharField(max_length=100)
     suffix = models.CharField(max_length=20, blank=True)
     nickname = models.CharField(max_length=100, blank=True)
-    birth_date = models.DateField()
+    birth_date = models.DateField(validators=[validate_birth_date])
     sex_at_birth = models.CharField(max_length=3, choices=Sex.choices, default=Sex.UNKNOWN)
     mrn = models.CharField(max_length=32, unique=True, default=new_key, help_text="Medical record number")
     active = models.BooleanField(default=True)
@@ -183,7 +202,9 @@ class Patient(Timestamped):
     class Meta:
         ordering = ["last_name", "first_name"]
         constraints = [
-            models.CheckConstraint(condition=Q(birth_date__gte=date(1850, 1, 1)), name="patient_birth_date_plausible"),
+            models.CheckConstraint(
+                condition=Q(birth_date__gte=EARLIEST_BIRTH_DATE), name="patient_birth_date_plausible"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -339,6 +360,14 @@ class ChartRecord(Timestamped):
         abstract = True
 
 
+def first_coding(item: models.Model) -> Coding | None:
+    """The item's first coding, read from `prefetch_related("codings")` when that was used.
+
+    (`codings.first()` would query again for every row: the coding tables have no ordering.)
+    """
+    return min(item.codings.all(), key=lambda coding: coding.dbid, default=None)  # type: ignore[attr-defined]
+
+
 class Coding(models.Model):
     dbid = models.BigAutoField(primary_key=True)
     system = models.CharField(max_length=200)
@@ -394,7 +423,7 @@ class Condition(ChartRecord):
         ]
 
     def __str__(self) -> str:
-        coding = self.codings.first()
+        coding = first_coding(self)
         return coding.display if coding else f"Condition {self.id}"
 
 
@@ -425,7 +454,7 @@ class Medication(ChartRecord):
         ordering = ["-start_date"]
 
     def __str__(self) -> str:
-        coding = self.codings.first()
+        coding = first_coding(self)
         return coding.display if coding else f"Medication {self.id}"
 
     @property
@@ -467,7 +496,7 @@ class AllergyIntolerance(ChartRecord):
         verbose_name_plural = "allergies"
 
     def __str__(self) -> str:
-        coding = self.codings.first()
+        coding = first_coding(self)
         return coding.display if coding else f"Allergy {self.id}"
 
     @property

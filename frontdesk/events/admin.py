@@ -33,12 +33,14 @@ class OutboxEventAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.method in ("GET", "HEAD") or request.POST.get("action") == "retry"
+        # Read-only apart from the retry action, and only for staff with the change permission.
+        allowed = request.method in ("GET", "HEAD") or request.POST.get("action") == "retry"
+        return allowed and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Retry the selected failed events")
+    @admin.action(description="Retry the selected failed events", permissions=["change"])
     def retry(self, request: HttpRequest, queryset: QuerySet[OutboxEvent]) -> None:
         count = queryset.filter(failed=True).update(
             failed=False,

@@ -63,12 +63,14 @@ def read_item(path: Path) -> OutboxItem:
 def list_items(limit: int = 200) -> list[OutboxItem]:
     """Return the newest `limit` messages, newest first."""
     paths = sorted((p for p in outbox_dir().iterdir() if not p.name.startswith(".")), reverse=True)
-    items = []
-    for path in paths[:limit]:
+    items: list[OutboxItem] = []
+    for path in paths:
+        if len(items) >= limit:
+            break
         try:
             items.append(read_item(path))
         except (ValueError, KeyError, OSError):
-            continue
+            continue  # not a message (or a broken one): it does not count towards the limit
     return items
 
 

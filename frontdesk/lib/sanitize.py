@@ -6,6 +6,7 @@ safe to render with `mark_safe`.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import nh3
@@ -61,8 +62,13 @@ def disallowed_parts(html: str) -> list[str]:
     """
     collector = _Collector()
     collector.feed(html or "")
+    # A tag left open at the end is held back by the parser (waiting for its ">") and dropped by
+    # sanitising: report it too.
+    unfinished = re.match(r"<([a-zA-Z][a-zA-Z0-9-]*)", collector.rawdata)
     collector.close()
     problems: list[str] = []
+    if unfinished:
+        problems.append(f"an unfinished <{unfinished.group(1).lower()}> tag")
     for tag, attrs in collector.elements:
         if tag not in ALLOWED_TAGS:
             problems.append(f"<{tag}>")

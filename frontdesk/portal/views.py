@@ -79,8 +79,8 @@ def account(request: HttpRequest) -> HttpResponse:
     return _account_page(request)
 
 
+@patient_view()  # first: portal off → 404 and signed out → sign in, whatever the method
 @require_POST
-@patient_view()
 def change_password(request: HttpRequest) -> HttpResponse:
     form = ChangePasswordForm(request.POST)
     if form.is_valid():
@@ -99,16 +99,16 @@ def change_password(request: HttpRequest) -> HttpResponse:
     return _account_page(request, password_form=form, status=400)
 
 
-@require_POST
 @patient_view()
+@require_POST
 def end_sessions(request: HttpRequest) -> HttpResponse:
     account_services.log_out_everywhere(actor=Actor.for_user(_user(request)), user=_user(request))
     messages.success(request, "You are signed out on every device.")
     return redirect("accounts:login")
 
 
-@require_POST
 @patient_view()
+@require_POST
 def send_code(request: HttpRequest, contact_point_id: str) -> HttpResponse:
     point = clinic_access.contact_point(request.patient, contact_point_id)  # type: ignore[attr-defined]
     try:

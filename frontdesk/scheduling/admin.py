@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from frontdesk.audit.admin import ServiceAdmin
+from frontdesk.clinic.models import Staff
 from frontdesk.scheduling import services
 from frontdesk.scheduling.models import Appointment, NoteType
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
 
 
 @admin.register(NoteType)
@@ -57,6 +64,13 @@ class NoteTypeAdmin(ServiceAdmin):
         return services.save_note_type(actor=actor, note_type=obj, changed=changed)
 
 
+class ProviderFilter(admin.RelatedFieldListFilter):
+    """Providers by credentialed name, with their roles read in one query rather than one each."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[tuple[str, _StrOrPromise]]:
+        return [(str(staff.pk), str(staff)) for staff in Staff.objects.prefetch_related("roles")]
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(ServiceAdmin):
     list_display = (
@@ -68,7 +82,7 @@ class AppointmentAdmin(ServiceAdmin):
         "note_type",
         "status",
     )
-    list_filter = ("status", "note_type", "location", "provider")
+    list_filter = ("status", "note_type", "location", ("provider", ProviderFilter))
     search_fields = (
         "patient__first_name",
         "patient__last_name",
@@ -79,7 +93,12 @@ class AppointmentAdmin(ServiceAdmin):
     date_hierarchy = "start_time"
     list_select_related = ("patient", "provider", "location", "note_type")
     autocomplete_fields = ("patient", "provider", "location", "note_type")
+    # Meeting links are https; also what Django 6 will assume for a typed link without a scheme.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ("appointment_rescheduled_from", "parent_appointment", "entered_in_error")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Appointment]:
+        return super().get_queryset(request).prefetch_related("provider__roles")
 
     def save_with_service(self, *, actor: Any, obj: Appointment, changed: list[str]) -> Appointment:
         return services.save_appointment(actor=actor, appointment=obj, changed=changed)

@@ -21,7 +21,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, force: bool, **options: Any) -> None:
-        if not settings.ALLOW_DEMO_ACCOUNTS:
+        forced = not settings.ALLOW_DEMO_ACCOUNTS
+        if forced:
             if not force:
                 raise CommandError(
                     "Refusing to create demo accounts with FRONTDESK_DEBUG off (their password is public). "
@@ -38,3 +39,7 @@ class Command(BaseCommand):
             f"  patient  {PATIENT_LOGIN}   → http://127.0.0.1:8000/\n"
             f"  staff    {STAFF_LOGIN}     → http://127.0.0.1:8000/admin/"
         )
+        if forced:
+            # The server refuses demo accounts too unless told otherwise: say so rather than print
+            # logins that do not work.
+            self.stdout.write("These logins work only once the server runs with FRONTDESK_ALLOW_DEMO_ACCOUNTS=1.")

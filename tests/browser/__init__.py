@@ -1,0 +1,1 @@
+"""Browser journeys: headless Debian chromium driving a live frontdesk server (marked `browser`)."""
