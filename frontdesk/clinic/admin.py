@@ -363,6 +363,15 @@ class StaffAdmin(ServiceAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Staff]:
         return super().get_queryset(request).prefetch_related("roles")
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        formset.save(commit=False)  # only fills in what the admin's change message reads
+        rows = [
+            (f.cleaned_data["role_type"], f.cleaned_data["code"], f.cleaned_data["name"])
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        services.set_staff_roles(actor=actor_for(request), staff=form.instance, roles=rows)
+
     def save_with_service(self, *, actor: Any, obj: Staff, changed: list[str]) -> Staff:
         return services.save_staff(actor=actor, staff=obj, changed=changed)
 
@@ -394,6 +403,16 @@ class ChartItemAdmin(ServiceAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).select_related("patient").prefetch_related("codings")
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        # Codings are the only inline: the service replaces them as a whole and audits the change.
+        formset.save(commit=False)  # only fills in what the admin's change message reads
+        rows = [
+            (f.cleaned_data["system"], f.cleaned_data["code"], f.cleaned_data["display"])
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        services.set_codings(actor=actor_for(request), item=form.instance, codings=rows)
 
     def save_with_service(self, *, actor: Any, obj: Any, changed: list[str]) -> Any:
         return services.save_chart_item(actor=actor, item=obj, changed=changed)

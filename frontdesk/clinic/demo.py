@@ -329,14 +329,8 @@ def _staff(actor: Actor, row: tuple, locations: dict[str, PracticeLocation], rep
         member.user = user
     member = services.save_staff(actor=actor, staff=member, changed=["first_name", "last_name"])
     member.practice_locations.set([locations[name] for name in locs])
-    StaffRole.objects.create(
-        staff=member,
-        role_type=StaffRole.RoleType.CLINICAL
-        if code in {"MD", "DO", "NP", "RN"}
-        else StaffRole.RoleType.ADMINISTRATIVE,
-        code=code,
-        name=role,
-    )
+    role_type = StaffRole.RoleType.CLINICAL if code in {"MD", "DO", "NP", "RN"} else StaffRole.RoleType.ADMINISTRATIVE
+    services.set_staff_roles(actor=actor, staff=member, roles=[(role_type, code, role)])
     report.add(f"staff {member.full_name}")
     return member
 
@@ -390,13 +384,13 @@ def _patient(
                 patient=patient,
                 clinical_status=status,
                 onset_date=date(year, 1, 15),
-                last_assessed_date=date(2026, 9, 2),
+                last_assessed_date=timezone.localdate() - timedelta(days=80),
                 last_assessed_by=assessor,
                 resolution_date=date(year, 2, 20) if status == "resolved" else None,
                 committer=committer,
             ),
         )
-        condition.codings.create(system=SNOMED, code=code, display=display)
+        services.set_codings(actor=actor, item=condition, codings=[(SNOMED, code, display)])
     for code, display, sig in spec.medications:
         med = services.save_chart_item(
             actor=actor,
@@ -408,7 +402,7 @@ def _patient(
                 committer=committer,
             ),
         )
-        med.codings.create(system=RXNORM, code=code, display=display)
+        services.set_codings(actor=actor, item=med, codings=[(RXNORM, code, display)])
     for code, display, severity, reaction in spec.allergies:
         allergy = services.save_chart_item(
             actor=actor,
@@ -420,7 +414,7 @@ def _patient(
                 committer=committer,
             ),
         )
-        allergy.codings.create(system=SNOMED, code=code, display=display)
+        services.set_codings(actor=actor, item=allergy, codings=[(SNOMED, code, display)])
     for last_name, role, lead in spec.team:
         services.save_care_team_membership(
             actor=actor,

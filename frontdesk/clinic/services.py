@@ -321,3 +321,48 @@ def record_chart_view(*, actor: Actor, patient: Patient, what: str) -> None:
         target=patient,
         detail={"what": what},
     )
+
+
+Coding = tuple[str, str, str]  # (system, code, display)
+
+
+@transaction.atomic
+def set_codings(*, actor: Actor, item: ChartItem, codings: list[Coding]) -> None:
+    """Replace a condition's, medication's or allergy's codings; audited when they change.
+
+    Raises ValidationError when a coding lacks a system, code or display.
+    """
+    wanted = list(dict.fromkeys((s.strip(), c.strip(), d.strip()) for s, c, d in codings))
+    for system, code, display in wanted:
+        if not (system and code and display):
+            raise ValidationError({"codings": "Every coding needs a system, a code and a display name."})
+    current = [(c.system, c.code, c.display) for c in item.codings.all()]
+    if current == wanted:
+        return
+    item.codings.all().delete()
+    for system, code, display in wanted:
+        item.codings.create(system=system, code=code, display=display)
+    record(
+        actor=actor,
+        action=f"{type(item).__name__.lower()}.codings_changed",
+        patient_key=item.patient.id,
+        target=item,
+        detail={"codes": [code for _, code, _ in wanted]},
+    )
+
+
+Role = tuple[str, str, str]  # (role_type, code, name)
+
+
+@transaction.atomic
+def set_staff_roles(*, actor: Actor, staff: Staff, roles: list[Role]) -> None:
+    """Replace a staff member's roles; audited and announced (STAFF_UPDATED) when they change."""
+    wanted = list(dict.fromkeys(roles))
+    current = [(r.role_type, r.code, r.name) for r in staff.roles.all()]
+    if current == wanted:
+        return
+    staff.roles.all().delete()
+    for role_type, code, name in wanted:
+        staff.roles.create(role_type=role_type, code=code, name=name)
+    record(actor=actor, action="staff.roles_changed", target=staff, detail={"roles": [code for _, code, _ in wanted]})
+    record_event(name="STAFF_UPDATED", target=staff, target_type="Staff", actor=actor)

@@ -34,7 +34,8 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Read-only apart from the retry action, and only for staff with the change permission.
-        allowed = request.method in ("GET", "HEAD") or request.POST.get("action") == "retry"
+        # The retry action posts to the list (obj is None); a POST to one event's page is refused.
+        allowed = request.method in ("GET", "HEAD") or (obj is None and request.POST.get("action") == "retry")
         return allowed and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -281,6 +281,9 @@ def test_it_adds_a_condition_committed_by_dana(dana_client: Any, dana: Any, alic
     assert list(Condition.objects.for_patient(alice.id).active()) == [condition]
     [entry] = audit("condition.created")
     assert (entry.actor_user_dbid, entry.patient_key) == (dana.dbid, alice.id)
+    assert [(c.code, c.display) for c in condition.codings.all()] == [("38341003", "Essential hypertension")]
+    [coded] = audit("condition.codings_changed")
+    assert (coded.actor_user_dbid, coded.detail) == (dana.dbid, {"codes": ["38341003"]})
 
 
 def test_it_enters_conditions_in_error_instead_of_deleting_them(dana_client: Any, dana: Any, alice: Any) -> None:

@@ -6,7 +6,6 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 from constance.test import override_config
 from django.test import Client
 
@@ -94,10 +93,6 @@ def test_it_says_when_there_are_no_appointments(alice_client: Any) -> None:
     assert "You have no upcoming appointments." in alice_client.get("/").content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scheduling/access.py upcoming_appointments does not prefetch provider__roles: one query per visit",
-)
 def test_it_shows_the_landing_page_in_a_fixed_number_of_queries(
     alice_client: Any, alice: Any, appointments: Any, django_assert_num_queries: Any
 ) -> None:

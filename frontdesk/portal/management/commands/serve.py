@@ -4,7 +4,6 @@ stopped too and the exit status says which."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from frontdesk.accounts.models import CanvasUser
+from frontdesk.lib.env import envint, envstr
 
 
 class Command(BaseCommand):
@@ -24,13 +24,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--bind",
-            default=os.environ.get("FRONTDESK_BIND", "127.0.0.1:8000"),
+            default=envstr("FRONTDESK_BIND", "127.0.0.1:8000"),
             help="Address to listen on (FRONTDESK_BIND).",
         )
         parser.add_argument(
             "--workers",
             type=int,
-            default=int(os.environ.get("FRONTDESK_WEB_WORKERS", "2")),
+            default=envint("FRONTDESK_WEB_WORKERS", 2, minimum=1),
             help="gunicorn worker processes (FRONTDESK_WEB_WORKERS).",
         )
         parser.add_argument("--no-worker", action="store_true", help="Serve web only; run the workers elsewhere.")
