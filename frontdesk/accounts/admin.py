@@ -6,9 +6,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
@@ -16,6 +18,7 @@ from frontdesk.accounts import services
 from frontdesk.accounts.forms import StaffAuthenticationForm
 from frontdesk.accounts.models import AccountToken, CanvasUser
 from frontdesk.audit.admin import actor_for
+from frontdesk.audit.services import record
 from frontdesk.lib import outbox
 
 admin.site.login_form = StaffAuthenticationForm
@@ -135,6 +138,16 @@ class CanvasUserAdmin(UserAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        # Django's own page saves the new password; audit it in the same transaction.
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = self.get_object(request, unquote(id))
+                if user is not None:
+                    record(actor=actor_for(request), action="user.password_set_by_staff", target=user)
+        return response
 
 
 @admin.register(AccountToken)

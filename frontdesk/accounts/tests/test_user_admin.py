@@ -118,3 +118,16 @@ def test_it_never_deletes_users_or_edits_links(dana_client: Any, alice: Any) -> 
     assert dana_client.get(reverse("admin:accounts_accounttoken_changelist")).status_code == 200
     assert dana_client.get(reverse("admin:accounts_accounttoken_add")).status_code == 403
     assert not AccountToken.objects.exists()
+
+
+def test_it_audits_a_password_staff_set_on_the_users_password_page(dana_client: Any, dana: Any, alice: Any) -> None:
+    from frontdesk.audit.models import AuditEntry
+
+    url = f"/admin/accounts/canvasuser/{alice.user.dbid}/password/"
+    response = dana_client.post(url, {"password1": "a-new-long-passphrase-42", "password2": "a-new-long-passphrase-42"})
+
+    assert response.status_code == 302
+    alice.user.refresh_from_db()
+    assert alice.user.check_password("a-new-long-passphrase-42")
+    entry = AuditEntry.objects.get(action="user.password_set_by_staff")
+    assert (entry.actor_user_dbid, entry.target_id) == (dana.dbid, str(alice.user.dbid))
