@@ -35,6 +35,20 @@ from frontdesk.clinic.models import (
 )
 
 
+def _kept_rows(formset: Any, *fields: str) -> list[Any]:
+    """The values of `fields` in an inline's rows that are filled in and not marked for deletion.
+
+    Also fills in what the admin's change message reads, without saving anything: the caller
+    hands the rows to a service that replaces the whole set.
+    """
+    formset.save(commit=False)
+    return [
+        tuple(f.cleaned_data[name] for name in fields)
+        for f in formset.forms
+        if f.cleaned_data and not f.cleaned_data.get("DELETE")
+    ]
+
+
 class ContactPointForm(forms.ModelForm):
     class Meta:
         model = PatientContactPoint
@@ -364,12 +378,7 @@ class StaffAdmin(ServiceAdmin):
         return super().get_queryset(request).prefetch_related("roles")
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        formset.save(commit=False)  # only fills in what the admin's change message reads
-        rows = [
-            (f.cleaned_data["role_type"], f.cleaned_data["code"], f.cleaned_data["name"])
-            for f in formset.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
-        ]
+        rows = _kept_rows(formset, "role_type", "code", "name")
         services.set_staff_roles(actor=actor_for(request), staff=form.instance, roles=rows)
 
     def save_with_service(self, *, actor: Any, obj: Staff, changed: list[str]) -> Staff:
@@ -406,12 +415,7 @@ class ChartItemAdmin(ServiceAdmin):
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         # Codings are the only inline: the service replaces them as a whole and audits the change.
-        formset.save(commit=False)  # only fills in what the admin's change message reads
-        rows = [
-            (f.cleaned_data["system"], f.cleaned_data["code"], f.cleaned_data["display"])
-            for f in formset.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE")
-        ]
+        rows = _kept_rows(formset, "system", "code", "display")
         services.set_codings(actor=actor_for(request), item=form.instance, codings=rows)
 
     def save_with_service(self, *, actor: Any, obj: Any, changed: list[str]) -> Any:
