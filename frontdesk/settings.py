@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "frontdesk.accounts",
     "frontdesk.clinic",
     "frontdesk.scheduling",
+    "frontdesk.plugins",
     "frontdesk.portal",
 ]
 
