@@ -116,6 +116,14 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     _db.setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test-frontdesk.sqlite3")
+# The plugin runner sets this before Django starts: its connections refuse every write, so plugin
+# code (which may only read) cannot change data even through a sandbox escape.
+DB_READ_ONLY = envbool("FRONTDESK_DB_READ_ONLY", False)
+if DB_READ_ONLY:
+    if _db["ENGINE"] == "django.db.backends.sqlite3":
+        _db["OPTIONS"]["init_command"] = "PRAGMA query_only=ON; PRAGMA foreign_keys=ON;"
+    else:
+        _db.setdefault("OPTIONS", {})["options"] = "-c default_transaction_read_only=on"
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -205,6 +213,25 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_tasks_backend]}}
 #: Seconds an outbox worker holds a claimed event before another worker may take it over.
 EVENTS_CLAIM_LEASE_SECONDS = envint("FRONTDESK_EVENTS_LEASE_SECONDS", 60, minimum=5)
 EVENTS_MAX_ATTEMPTS = envint("FRONTDESK_EVENTS_MAX_ATTEMPTS", 10, minimum=1)
+
+# --- plugins ------------------------------------------------------------------------------------
+PLUGINS_DIR = VAR_DIR / "plugins"
+#: Unix socket the plugin runner listens on (portal pages and the events worker ask it questions).
+PLUGIN_RUNNER_SOCKET = Path(envstr("FRONTDESK_PLUGIN_RUNNER_SOCKET", str(VAR_DIR / "plugin-runner.sock")))
+#: Runner worker processes; each runs one handler call at a time.
+PLUGIN_WORKERS = envint("FRONTDESK_PLUGIN_WORKERS", 2, minimum=1)
+#: Per handler call: wall-clock and CPU milliseconds, and the worker's address-space limit.
+PLUGIN_TIMEOUT_MS = envint("FRONTDESK_PLUGIN_TIMEOUT_MS", 250, minimum=10)
+PLUGIN_CPU_MS = envint("FRONTDESK_PLUGIN_CPU_MS", 200, minimum=10)
+PLUGIN_MEMORY_MB = envint("FRONTDESK_PLUGIN_MEMORY_MB", 768, minimum=128)
+#: Largest answer (all effects' payloads) one handler call may return, in KiB.
+PLUGIN_MAX_OUTPUT_KB = envint("FRONTDESK_PLUGIN_MAX_OUTPUT_KB", 512, minimum=1)
+#: How long a portal page waits for the runner's answers before using its defaults.
+PLUGIN_PAGE_TIMEOUT_MS = envint("FRONTDESK_PLUGIN_PAGE_TIMEOUT_MS", 1000, minimum=10)
+#: How long the events worker waits for lifecycle handlers before retrying the event later.
+PLUGIN_EVENT_TIMEOUT_MS = envint("FRONTDESK_PLUGIN_EVENT_TIMEOUT_MS", 10000, minimum=100)
+#: Events caused by plugin effects, chained deeper than this, are not given to plugins again.
+PLUGIN_MAX_CHAIN_DEPTH = envint("FRONTDESK_PLUGIN_MAX_CHAIN_DEPTH", 3, minimum=1)
 
 # --- live settings (staff edit these in the back office, no restart) ----------------------------
 CONSTANCE_BACKEND = "constance.backends.database.DatabaseBackend"

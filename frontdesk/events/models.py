@@ -26,6 +26,10 @@ class OutboxEvent(models.Model):
     context = models.JSONField(default=dict, blank=True)
     actor_id = models.CharField(max_length=64, blank=True, help_text="CanvasUser dbid of who caused it")
     source = models.CharField(max_length=200, blank=True, help_text="What caused it: a request, a plugin, the system")
+    # Loop protection: the plugin handlers whose effects led to this event, directly or through a
+    # chain, and how long that chain is. Those handlers never receive it; past a depth nobody does.
+    caused_by = models.JSONField(default=list, blank=True)
+    depth = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     available_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)

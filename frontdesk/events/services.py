@@ -8,10 +8,13 @@ it processed or schedules a retry with backoff.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import secrets
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,6 +29,29 @@ from frontdesk.events.models import OutboxEvent
 log = logging.getLogger(__name__)
 
 Consumer = Callable[[OutboxEvent], None]
+
+
+@dataclass(frozen=True)
+class Causation:
+    """Set while a plugin's effects are applied: events recorded meanwhile carry the chain."""
+
+    handlers: tuple[str, ...]  # "plugin:package.module:Class" refs, outermost first
+    depth: int
+
+
+_causation: contextvars.ContextVar[Causation | None] = contextvars.ContextVar("frontdesk_causation", default=None)
+
+
+@contextmanager
+def caused_by(causation: Causation) -> Iterator[None]:
+    """Record every event written inside this block as caused by `causation`."""
+    token = _causation.set(causation)
+    try:
+        yield
+    finally:
+        _causation.reset(token)
+
+
 _consumers: dict[str, Consumer] = {}
 
 
@@ -58,6 +84,7 @@ def record_event(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the change it describes")
     target_id = str(getattr(target, "id", target))
+    cause = _causation.get()
     return OutboxEvent.objects.create(
         name=name,
         target_id=target_id,
@@ -65,6 +92,8 @@ def record_event(
         context=context or {},
         actor_id=str(actor.user_dbid) if actor is not None and actor.user_dbid is not None else "",
         source=actor.label if actor is not None else "",
+        caused_by=list(cause.handlers) if cause else [],
+        depth=cause.depth if cause else 0,
     )
 
 
