@@ -20,6 +20,7 @@ The supervising process restarts workers that die and kills one stuck past its h
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
@@ -378,7 +379,31 @@ def serve(socket_path: Path, workers: int) -> None:
         socket_path.unlink()
 
 
-def main() -> None:
+def check_main(directory: Path, name: str, handler_refs: list[str]) -> dict[str, Any]:
+    """Install-time check (run in a child process): load the package fully through the sandbox.
+
+    Returns {"problems": [...], "responds_to": [...]}; a package with problems is not installed.
+    """
+    from frontdesk.plugins.sandbox import check_plugin, load_plugin
+
+    limits = Limits.from_settings()
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (30, 31))
+    problems = list(check_plugin(directory, name=name, handler_refs=handler_refs))
+    events: set[str] = set()
+    if not problems:
+        loaded = load_plugin(directory, name=name, handler_refs=handler_refs)
+        problems = [f"{ref}: {why}" for ref, why in loaded.errors.items()]
+        for ref, cls in loaded.handlers.items():
+            names = responds_to(cls)
+            if not names:
+                problems.append(f"{ref}: has no RESPONDS_TO (an event name or a list of names), so it would never run")
+            events.update(names)
+    return {"problems": problems, "responds_to": sorted(events)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
     # Before Django reads its settings: every connection of this process tree is read-only.
     os.environ["FRONTDESK_DB_READ_ONLY"] = "1"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "frontdesk.settings")
@@ -387,8 +412,12 @@ def main() -> None:
     django.setup()
     from django.conf import settings
 
+    if args[:1] == ["--check"]:
+        directory, name, *refs = args[1:]
+        print(json.dumps(check_main(Path(directory), name, refs)))
+        return
     logging.basicConfig(level=settings.LOG_LEVEL)
-    socket_path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(settings.PLUGIN_RUNNER_SOCKET)
+    socket_path = Path(args[0]) if args else Path(settings.PLUGIN_RUNNER_SOCKET)
     serve(socket_path, settings.PLUGIN_WORKERS)
 
 
