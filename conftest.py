@@ -20,6 +20,7 @@ PASSWORD = "correct-horse-battery-9"
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any, tmp_path: Any) -> Iterator[None]:
     from frontdesk.lib.sms import MemorySmsBackend
+    from frontdesk.plugins import registry
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -27,8 +28,13 @@ def _test_settings(settings: Any, tmp_path: Any) -> Iterator[None]:
     settings.SMS_BACKEND = "frontdesk.lib.sms.MemorySmsBackend"
     settings.OUTBOX_DIR = tmp_path / "outbox"
     settings.BASE_URL = "http://testserver"
+    # Each test has its own plugin files; no runner listens unless a test starts one.
+    settings.PLUGINS_DIR = tmp_path / "plugins"
+    settings.PLUGIN_RUNNER_SOCKET = tmp_path / "no-runner.sock"
     MemorySmsBackend.sent.clear()
+    registry.forget()
     yield
+    registry.forget()
     MemorySmsBackend.sent.clear()
 
 

@@ -228,7 +228,29 @@ def handle_event(spec: dict[str, Any], plugins: PluginSet, limits: Limits) -> di
             errors.append({"plugin": version.name, "handler": ref, "error": message})
             continue
         effects.extend(answer)
+        if name.endswith(("__PRE_SEARCH", "__POST_SEARCH")):
+            spec = _thread_results(spec, answer)
     return {"effects": effects, "errors": errors}
+
+
+def _thread_results(spec: dict[str, Any], effects: list[dict[str, Any]]) -> dict[str, Any]:
+    """Give the next handler of a search event the list as this one left it (last result wins)."""
+    results = [e for e in effects if e["type"] == f"{spec['name']}_RESULTS"]
+    if not results:
+        return spec
+    try:
+        answer = json.loads(results[-1]["payload"])
+    except json.JSONDecodeError:
+        return spec
+    context = dict(spec.get("context") or {})
+    if answer is None:
+        answer = {key: ({} if key == "slots_by_provider" else []) for key in context if key != "patient"}
+    if not isinstance(answer, dict):
+        return spec
+    for key, value in answer.items():
+        # Canvas passes slots as a JSON string in the context; keep each key's original form.
+        context[key] = json.dumps(value) if isinstance(context.get(key), str) and not isinstance(value, str) else value
+    return {**spec, "context": context}
 
 
 def _call_handler(

@@ -22,6 +22,7 @@ from frontdesk.accounts.models import CanvasUser
 from frontdesk.audit.services import Actor
 from frontdesk.clinic import access as clinic_access
 from frontdesk.clinic.services import record_chart_view
+from frontdesk.plugins import hooks
 from frontdesk.scheduling import access as scheduling_access
 
 
@@ -33,12 +34,15 @@ def _user(request: HttpRequest) -> CanvasUser:
 def home(request: HttpRequest) -> HttpResponse:
     patient = request.patient  # type: ignore[attr-defined]
     show_appointments = bool(live_settings(request)["PATIENT_APP_APPOINTMENTS"])
+    answers = hooks.page_answers(request, patient, widgets=True)
+    widgets = [w for w in answers.widgets or [] if w.component != "appointments" or show_appointments]
+    wants_appointments = any(w.component == "appointments" for w in widgets)
     upcoming = (
-        scheduling_access.upcoming_appointments(patient, now=timezone.now(), limit=5) if show_appointments else []
+        scheduling_access.upcoming_appointments(patient, now=timezone.now(), limit=5) if wants_appointments else []
     )
     context = {
         "patient": patient,
-        "show_appointments": show_appointments,
+        "widgets": widgets,
         "upcoming": upcoming,
         "care_team": clinic_access.care_team(patient),
     }
