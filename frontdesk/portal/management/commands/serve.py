@@ -1,5 +1,5 @@
-"""`frontdesk serve`: the web server (gunicorn), the task worker and the events worker under one
-foreground process. Ctrl-C or SIGTERM stops all three cleanly; if one dies, the others are
+"""`frontdesk serve`: the web server (gunicorn), the task worker, the events worker and the plugin
+runner under one foreground process. Ctrl-C or SIGTERM stops them all cleanly; if one dies, the others are
 stopped too and the exit status says which."""
 
 from __future__ import annotations
@@ -68,6 +68,7 @@ class Command(BaseCommand):
                 "--no-reload",
             ]
             commands["events"] = [python, "-m", "frontdesk", "events_worker"]
+            commands["plugins"] = [python, "-m", "frontdesk.plugins.runner"]
         procs: dict[str, subprocess.Popen[bytes]] = {}
         stopping = False
 
