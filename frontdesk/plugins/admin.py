@@ -162,7 +162,7 @@ class PluginAdmin(admin.ModelAdmin):
                 messages.success(request, "Saved.")
         elif request.method == "POST":
             for error in form.errors.get("values", []):
-                messages.error(request, error)
+                messages.error(request, str(error))
         return HttpResponseRedirect(reverse("admin:plugins_plugin_change", args=[plugin.pk]))
 
     def uninstall_view(self, request: HttpRequest, pk: int) -> HttpResponse:

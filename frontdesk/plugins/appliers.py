@@ -67,10 +67,32 @@ def apply_update_user(data: dict[str, Any], actor: Actor) -> str:
         raise EffectRefused("UpdateUserEffect can change only a patient's portal user in frontdesk")
     if "email" not in data and "phone_number" not in data:
         raise EffectRefused("one of 'email', 'phone_number' is required")
-    email = data.get("email", user.email)
-    phone = data.get("phone_number", user.phone_number)
-    account_services.link_portal_user(actor=actor, patient=user.patient, email=email, phone_number=phone)
-    return f"user {user.dbid} updated ({', '.join(k for k in ('email', 'phone_number') if k in data)})"
+    # Each field stands alone: a valid email is applied even when the phone number is not (and
+    # the refusal is logged), so one bad value never blocks the other or corrupts the user.
+    changes: dict[str, Any] = {}
+    refused: list[str] = []
+    for key, normalize in (
+        ("email", account_services.normalize_email),
+        ("phone_number", account_services.normalize_phone_field),
+    ):
+        if key in data:
+            if data[key] is not None and not isinstance(data[key], str):
+                refused.append(f"{key} must be a string")
+                continue
+            try:
+                changes[key] = normalize(data[key], field=key) if data[key] is not None else None
+            except ValidationError as exc:
+                refused.append(" ".join(exc.messages))
+    if not changes:
+        raise EffectRefused("; ".join(refused))
+    account_services.link_portal_user(
+        actor=actor,
+        patient=user.patient,
+        email=changes.get("email", user.email),
+        phone_number=changes.get("phone_number", user.phone_number),
+    )
+    outcome = f"user {user.dbid} updated ({', '.join(changes)})"
+    return outcome + (f"; not applied: {'; '.join(refused)}" if refused else "")
 
 
 def apply_send_contact_verification(data: dict[str, Any], actor: Actor) -> str:

@@ -207,11 +207,10 @@ def handle_event(spec: dict[str, Any], plugins: PluginSet, limits: Limits) -> di
         if f"{version.name}:{ref}" in exclude or (only and version.name != only):
             continue
         token = current_call.set((version.name, ref, name))
+        answer: list[dict[str, Any]] | BaseException
         try:
             answer = _call_handler(cls, spec, version, limits, Event)
-        except LimitExceeded as exc:
-            answer = exc
-        except BaseException as exc:
+        except BaseException as exc:  # plugin code may raise anything, LimitExceeded and SystemExit included
             answer = exc
         finally:
             current_call.reset(token)

@@ -84,8 +84,9 @@ class AppointmentProgressStatus(models.TextChoices):
 
 
 class AppointmentQuerySet(models.QuerySet["Appointment"]):
-    def for_patient(self, patient: Patient) -> AppointmentQuerySet:
-        return self.filter(patient=patient)
+    def for_patient(self, patient: Patient | str) -> AppointmentQuerySet:
+        """A patient's appointments; takes a Patient or, as Canvas plugins pass it, its id key."""
+        return self.filter(patient__id=patient) if isinstance(patient, str) else self.filter(patient=patient)
 
     def live(self) -> AppointmentQuerySet:
         return self.filter(entered_in_error__isnull=True).exclude(status=AppointmentProgressStatus.CANCELLED)
