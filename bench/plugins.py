@@ -25,6 +25,7 @@ from canvas_sdk.effects import Effect, EffectType
 from canvas_sdk.events import EventType
 from canvas_sdk.protocols import BaseProtocol
 
+FIRST = {first}
 
 class Protocol(BaseProtocol):
     RESPONDS_TO = [
@@ -36,7 +37,10 @@ class Protocol(BaseProtocol):
 
     def compute(self):
         if self.event.name == "PATIENT_PORTAL__WIDGET_CONFIGURATION":
-            return [Effect(type=EffectType.PORTAL_WIDGET, payload=json.dumps({"data": {"content": "<p>hi</p>", "size": "compact", "priority": 5}}))]
+            widgets = [{"content": "<p>hi</p>", "size": "compact", "priority": 5}]
+            if FIRST:  # one plugin keeps the built-in panels, so pages compare like with like
+                widgets += [{"component": "appointments", "size": "expanded", "priority": 1}, {"component": "messaging", "size": "expanded", "priority": 2}]
+            return [Effect(type=EffectType.PORTAL_WIDGET, payload=json.dumps({"data": w})) for w in widgets]
         return [Effect(type=EffectType.PATIENT_PORTAL__APPOINTMENT_IS_CANCELABLE, payload=json.dumps({"result": True}))]
 """
 
@@ -46,7 +50,7 @@ def _plugin(root: Path, index: int) -> Path:
     package = root / name
     (package / "protocols").mkdir(parents=True)
     (package / "protocols" / "__init__.py").write_text("")
-    (package / "protocols" / "main.py").write_text(HANDLER)
+    (package / "protocols" / "main.py").write_text(HANDLER.replace("{first}", str(index == 0)))
     (package / "CANVAS_MANIFEST.json").write_text(json.dumps({
         "sdk_version": "0.1.4", "plugin_version": "1.0.0", "name": name, "description": "bench",
         "components": {"protocols": [{"class": f"{name}.protocols.main:Protocol", "description": "bench"}]},
@@ -67,6 +71,7 @@ def run() -> str:
             "FRONTDESK_VAR_DIR": str(var),
             "DJANGO_SETTINGS_MODULE": "frontdesk.settings",
             "FRONTDESK_LOG_LEVEL": "WARNING",
+            "FRONTDESK_ALLOWED_HOSTS": "testserver",
         }
     )
     os.environ.pop("DATABASE_URL", None)
@@ -144,6 +149,7 @@ def run() -> str:
 
         rows = []
         enable(0)
+        page_ms("/")  # warm up: templates, connections, caches
         base_page, base_cards = page_ms("/"), cards_ms()
         question = [
             client.EventSpec(
