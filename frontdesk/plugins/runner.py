@@ -20,6 +20,7 @@ The supervising process restarts workers that die and kills one stuck past its h
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import multiprocessing
@@ -308,12 +309,25 @@ def handle_request(
 # --- processes --------------------------------------------------------------------------------------
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the supervisor dies (else it would outlive it, holding
+    the old socket and the parent's output pipes)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the supervisor died before prctl took effect
+        os._exit(0)
+
+
 def worker_main(listener: socket.socket, busy_since: Any, limits: Limits, generation_file: Path) -> None:
     """One worker: accept a connection, answer its request, repeat."""
     from django.db import close_old_connections
 
     from frontdesk.plugins import wire
 
+    _die_with_parent()
     signal.signal(signal.SIGPROF, _on_limit)
     signal.signal(signal.SIGALRM, _on_limit)
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))

@@ -1,9 +1,12 @@
 """`frontdesk serve`: the web server (gunicorn), the task worker, the events worker and the plugin
-runner under one foreground process. Ctrl-C or SIGTERM stops them all cleanly; if one dies, the others are
-stopped too and the exit status says which."""
+runner under one foreground process. Ctrl-C or SIGTERM stops them all cleanly. A background process
+that dies is restarted (a crashed plugin runner comes back); if the web server dies, or another
+process keeps dying, everything stops and the exit status says so."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -84,23 +87,34 @@ class Command(BaseCommand):
             procs[name] = subprocess.Popen(cmd, start_new_session=True)  # noqa: S603
         self._announce(bind)
         failed = ""
+        restarts: dict[str, list[float]] = {name: [] for name in commands}
         while not stopping:
             for name, proc in procs.items():
-                if proc.poll() is not None:
+                if proc.poll() is None:
+                    continue
+                recent = [t for t in restarts[name] if time.monotonic() - t < 60]
+                # The web server's death ends everything; a background process (plugin runner,
+                # workers) is restarted, unless it keeps dying (5 times a minute).
+                if name == "web" or len(recent) >= 5:
                     failed = f"{name} exited with status {proc.returncode}"
                     stopping = True
                     break
+                self.stderr.write(f"{name} exited with status {proc.returncode}; restarting it")
+                restarts[name] = [*recent, time.monotonic()]
+                procs[name] = subprocess.Popen(commands[name], start_new_session=True)  # noqa: S603
             time.sleep(0.2)
         self.stdout.write("\nStopping frontdesk…" if not failed else f"\n{failed}; stopping the rest…")
         for proc in procs.values():
             if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)  # the child and anything it forked
         deadline = time.monotonic() + 15
         for proc in procs.values():
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                proc.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
         if failed:
             raise SystemExit(1)
         self.stdout.write("Stopped.")
