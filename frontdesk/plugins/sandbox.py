@@ -712,6 +712,55 @@ FILE_ATTRIBUTES = frozenset({"name", "url", "size"})
 _kinds: dict[int, tuple[weakref.ref[type], str]] = {}
 
 
+#: Model fields no plugin may read, by attribute or through a query: credentials and verification
+#: secrets. (Canvas's SDK models do not have them; frontdesk's models, which the SDK re-exports, do.)
+PRIVATE_FIELDS = frozenset({"password", "session_epoch", "verification_token"})
+#: QuerySet and manager methods whose arguments name fields.
+FIELD_METHODS = frozenset({
+    "filter", "exclude", "get", "get_or_create", "update_or_create", "values", "values_list", "only", "defer",
+    "order_by", "annotate", "alias", "aggregate", "distinct", "in_bulk", "dates", "datetimes", "latest",
+    "earliest", "select_related", "prefetch_related", "update", "create", "bulk_update",
+})  # fmt: skip
+
+
+def _is_model_instance(obj: Any) -> bool:
+    from django.db.models import Model
+
+    return isinstance(obj, Model)
+
+
+def _names_private_field(value: Any, depth: int = 0) -> str | None:
+    """The private field a query argument refers to (a lookup string, Q, F or expression), or None."""
+    if depth > 20:
+        return "a too deeply nested expression"
+    if isinstance(value, str):
+        return next((part for part in value.split("__") if part in PRIVATE_FIELDS), None)
+    if isinstance(value, list | tuple | set | frozenset):
+        return next((found for item in value if (found := _names_private_field(item, depth + 1))), None)
+    if isinstance(value, dict):
+        return _names_private_field(list(value), depth + 1) or _names_private_field(list(value.values()), depth + 1)
+    from django.db.models import F, Q
+
+    if isinstance(value, Q):
+        return _names_private_field(list(value.children), depth + 1)
+    if isinstance(value, F):
+        return _names_private_field(value.name, depth + 1)
+    sources = getattr(value, "get_source_expressions", None)
+    if callable(sources):
+        return _names_private_field(list(sources()), depth + 1)
+    return None
+
+
+def _private_fields_refused(method: Any) -> Any:
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        found = _names_private_field([args, kwargs])
+        if found:
+            raise PermissionError(f"'{found}' is not available to plugin code.")
+        return method(*args, **kwargs)
+
+    return guarded
+
+
 def _kind(obj: Any) -> str:
     """How the sandbox treats `obj` (a class, or an instance of one), by its class: "" (as any
     object), "opaque", "logger", "file", or one of the SQL kinds ("sql-internal", "queryset",
@@ -1217,6 +1266,8 @@ class _Sandbox:
         if type(name) is not str:
             raise TypeError(f"attribute name must be string, not '{type(name).__name__}'")
         self._check_read(obj, name)
+        if name in PRIVATE_FIELDS and _is_model_instance(obj):
+            raise AttributeError(f"'{name}' is not available to plugin code.")
         if name == "__dict__":
             return self.filtered_dict(obj)
         if isinstance(obj, types.ModuleType) and not self.owns(obj):
@@ -1264,6 +1315,8 @@ class _Sandbox:
             return lambda template, *args, **kwargs: vformat(template, args, kwargs)
         if (name == "raw" or name == "extra") and _kind(obj) == "queryset":
             return _refuse_sql(name)
+        if name in FIELD_METHODS and callable(value) and _kind(obj) == "queryset":
+            return _private_fields_refused(value)
         return value
 
     def hasattr_(self, obj: Any, name: str) -> bool:

@@ -7,6 +7,7 @@ import json
 import re
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -644,3 +645,38 @@ def test_it_refuses_canvas_names_that_would_start_threads(tmp_path: Path) -> Non
     assert load_error(tmp_path, "from canvas_sdk.utils.http import ThreadPoolExecutor\n\n\nclass H:\n    pass\n") == (
         "ImportError: 'ThreadPoolExecutor' from 'canvas_sdk.utils.http' is not available to plugin code in frontdesk."
     )
+
+
+PRIVATE_READS = {
+    "attribute": "CanvasUser.objects.first().password",
+    "values": "list(CanvasUser.objects.values('password'))",
+    "values_list": "list(CanvasUser.objects.values_list('email', 'password'))",
+    "lookup": "CanvasUser.objects.filter(password__startswith='argon2').exists()",
+    "q": "CanvasUser.objects.filter(Q(email='x') | Q(password__contains='$')).exists()",
+    "f": "CanvasUser.objects.filter(email=F('password')).exists()",
+    "related": "Patient.objects.filter(user__password__startswith='a').exists()",
+    "order": "list(CanvasUser.objects.order_by('password'))",
+    "contact token": "PatientContactPoint.objects.filter(verification_token__startswith='a').exists()",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("expression", PRIVATE_READS.values(), ids=PRIVATE_READS.keys())
+def test_it_refuses_reading_credentials(tmp_path: Path, expression: str, alice: Any) -> None:
+    package = tmp_path / "peek"
+    (package / "handlers").mkdir(parents=True)
+    (package / "handlers" / "__init__.py").write_text("")
+    (package / "handlers" / "main.py").write_text(
+        "from django.db.models import F, Q\n"
+        "from canvas_sdk.handlers.base import BaseHandler\n"
+        "from canvas_sdk.v1.data import CanvasUser, Patient, PatientContactPoint\n\n\n"
+        "class Peek(BaseHandler):\n"
+        "    RESPONDS_TO = 'PATIENT_CREATED'\n\n"
+        "    def compute(self):\n"
+        f"        return {expression}\n"
+    )
+    loaded = load_plugin(package, name="peek", handler_refs=["peek.handlers.main:Peek"])
+    handler = loaded.handlers["peek.handlers.main:Peek"](SimpleNamespace(context={}, target=None))
+
+    with pytest.raises((AttributeError, PermissionError), match="is not available to plugin code"):
+        handler.compute()

@@ -79,3 +79,37 @@ def test_it_finds_the_plugin_directory_from_the_calling_plugin_module(plugin_dir
 def test_it_needs_a_plugin_outside_plugin_code() -> None:
     with pytest.raises(RuntimeError, match="not called from plugin code"):
         render_to_string("templates/card.html")
+
+
+def _render(plugin_dir: Path, source: str, context: dict[str, Any]) -> str:
+    (plugin_dir / "templates" / "probe.html").write_text(source)
+    return render_to_string("templates/probe.html", context, plugin_dir=str(plugin_dir))
+
+
+@pytest.mark.django_db
+def test_templates_see_records_but_not_credentials(plugin_dir: Path, alice: Any) -> None:
+    from frontdesk.sdk.v1.data import Patient
+
+    patient = Patient.objects.get(pk=alice.pk)
+    out = _render(
+        plugin_dir,
+        "{{ p.first_name }}|{{ p.user.email }}|{{ p.user.password }}|{% for cp in p.telecom.all %}x{% endfor %}|{{ p.delete }}",
+        {"p": patient},
+    )
+
+    assert out == "Alice|alice@example.com|||"
+    alice.refresh_from_db()  # still there: delete() is never called from a template
+
+
+@pytest.mark.parametrize("value", [os, Path, print, re.compile])
+def test_templates_get_no_modules_classes_or_functions(plugin_dir: Path, value: Any) -> None:
+    with pytest.raises(TypeError, match="context values must be data"):
+        _render(plugin_dir, "{{ v }}", {"v": value})
+
+
+def test_templates_cannot_walk_from_an_object_to_modules(plugin_dir: Path) -> None:
+    import json
+
+    holder = type("Holder", (), {"codec": json.codecs, "name": "h"})()
+
+    assert _render(plugin_dir, "{{ h.name }}|{{ h.codec.sys.modules }}", {"h": holder}) == "h|"
