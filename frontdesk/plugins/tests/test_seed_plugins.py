@@ -134,3 +134,55 @@ def test_it_reports_a_bad_contact_point_id(runner: Any, install: Any, alice: Any
     _drain()
 
     assert any("Patient Contact Point does not exist" in r["message"] for r in read_log("send_contact_verification"))
+
+
+# Plugins seed 001 implies (it shows the result, not the code): a plugin-powered landing page,
+# and contact points kept in step with the portal user "if you do not want this to be a manual process".
+
+
+@pytest.fixture
+def dr_hopper(alice: Any) -> Any:
+    from frontdesk.clinic.models import CareTeamMembership, Staff
+    from frontdesk.clinic.services import save_care_team_membership, save_staff
+
+    actor = Actor.system("tests")
+    doctor = save_staff(actor=actor, staff=Staff(first_name="Grace", last_name="Hopper", prefix="Dr."))
+    save_care_team_membership(
+        actor=actor,
+        membership=CareTeamMembership(patient=alice, staff=doctor, role_display="Primary care physician", lead=True),
+    )
+    return doctor
+
+
+def test_it_builds_the_landing_page_from_plugin_widgets(runner: Any, install: Any, alice: Any, dr_hopper: Any) -> None:
+    from django.test import Client
+
+    install(SEED_PLUGINS / "custom_landing_page")
+    web = Client()
+    web.force_login(alice.user, backend="frontdesk.accounts.backends.IdentifierBackend")
+
+    page = web.get("/").content.decode()
+
+    assert 'srcdoc="&lt;h2&gt;Hello, Alice!&lt;/h2&gt;' in page
+    assert "Grace Hopper — Primary care physician" in page
+    assert 'src="https://status.example.org/clinic"' in page
+    assert page.index("srcdoc=") < page.index("status.example.org") < page.index("Upcoming appointments")
+
+
+def test_it_keeps_the_portal_user_in_step_with_contact_points(runner: Any, install: Any, sms_outbox: Any) -> None:
+    from conftest import make_patient
+
+    frank = make_patient("Frank", "Fisher", phone="+16175550155", registered=False)
+    install(SEED_PLUGINS / "portal_user_sync")
+
+    add_contact_point(actor=Actor.system("tests"), patient=frank, system="email", value="Frank@Example.com")
+    _drain()
+
+    frank.user.refresh_from_db()
+    assert frank.user.email == "frank@example.com"
+    assert AccountToken.objects.filter(user=frank.user, purpose="invite", channel="email").count() == 1
+    assert [m.to for m in mail.outbox] == [["frank@example.com"]]
+    actions = list(
+        AuditEntry.objects.filter(actor_label="plugin:portal_user_sync").values_list("action", flat=True).order_by("id")
+    )
+    assert actions == ["portal_user.linked", "portal_user.invited"]
