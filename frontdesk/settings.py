@@ -257,6 +257,17 @@ CONSTANCE_CONFIG = {
         "Portal users are linked by email only: phone numbers cannot be linked and invites and resets go by email.",
         bool,
     ),
+    "STRUCTURED_REASON_FOR_VISIT": (
+        False,
+        "Patients choose a structured reason for visit (with its allowed lengths) instead of typing one.",
+        bool,
+    ),
+    "TELEHEALTH_LINK_PATTERN": (
+        "",
+        "Meeting link for telehealth visits when the provider has no personal room; {appointment_id} is replaced.",
+        str,
+    ),
+    "JOIN_MINUTES_BEFORE": (15, "Patients see Join this many minutes before a telehealth visit starts.", int),
 }
 CONSTANCE_ADDITIONAL_FIELDS = {
     "banner_html": [
@@ -275,6 +286,7 @@ CONSTANCE_CONFIG_FIELDSETS = {
         "PATIENT_APP_BANNER",
         "LINK_PORTAL_USERS_BY_EMAIL_ONLY",
     ),
+    "Scheduling": ("STRUCTURED_REASON_FOR_VISIT", "TELEHEALTH_LINK_PATTERN", "JOIN_MINUTES_BEFORE"),
     "Portal sections": (
         "PATIENT_APP_MY_HEALTH",
         "PATIENT_APP_CONSENTS",

@@ -1,12 +1,44 @@
-"""Writes to scheduling data. This foundation has the back-office saves; booking, cancelling and
-rescheduling (with their events) arrive with the scheduling issue and go through here too."""
+"""Every write to scheduling data: note types, availability, and the life of an appointment
+(book, cancel, reschedule, check in, no-show, restore), shared by the portal, the back office,
+the FHIR API and plugin effects.
+
+No provider is ever double-booked. On PostgreSQL an exclusion constraint refuses overlapping live
+appointments (migration 0003); on SQLite every transaction takes the write lock when it begins
+(IMMEDIATE), so the overlap check below and the insert cannot interleave with another booking.
+Either way the loser gets `SlotUnavailable` ("This appointment time is no longer available.").
+"""
 
 from __future__ import annotations
 
-from django.db import transaction
+from datetime import datetime, timedelta
+from typing import Any
+
+from constance import config
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from frontdesk.audit.services import Actor, record
-from frontdesk.scheduling.models import Appointment, NoteType
+from frontdesk.clinic.models import Patient, PracticeLocation, Staff
+from frontdesk.events.services import record_event
+from frontdesk.scheduling.models import (
+    Appointment,
+    AppointmentProgressStatus,
+    Availability,
+    AvailabilityException,
+    NoteType,
+    NoteTypeCategory,
+    ReasonForVisit,
+)
+
+TAKEN = "This appointment time is no longer available."
+
+
+class SlotUnavailable(Exception):
+    """Someone else has the time (or it is not bookable): the patient picks another slot."""
+
+    def __init__(self, message: str = TAKEN) -> None:
+        super().__init__(message)
 
 
 @transaction.atomic
@@ -25,16 +57,355 @@ def save_note_type(*, actor: Actor, note_type: NoteType, changed: list[str] | No
 
 
 @transaction.atomic
-def save_appointment(*, actor: Actor, appointment: Appointment, changed: list[str] | None = None) -> Appointment:
-    """Validate and save an appointment edited in the back office. Raises ValidationError."""
-    created = appointment._state.adding
-    appointment.full_clean()
-    appointment.save()
+def save_availability(*, actor: Actor, availability: Availability, changed: list[str] | None = None) -> Availability:
+    """Validate and save a recurring availability window. Raises ValidationError."""
+    created = availability._state.adding
+    weekdays = availability.weekdays or []
+    if not isinstance(weekdays, list) or not all(isinstance(d, int) and 0 <= d <= 6 for d in weekdays):
+        raise ValidationError({"weekdays": "Weekdays are numbers from 0 (Monday) to 6 (Sunday)."})
+    availability.weekdays = sorted(set(weekdays))
+    if (
+        availability.location_id is not None
+        and not availability.provider.practice_locations.filter(pk=availability.location_id).exists()
+    ):
+        raise ValidationError({"location": f"{availability.provider} does not practise at this location."})
+    availability.full_clean()
+    availability.save()
     record(
         actor=actor,
-        action="appointment.created" if created else "appointment.updated",
-        patient_key=appointment.patient.id if appointment.patient else "",
-        target=appointment,
+        action="availability.created" if created else "availability.updated",
+        target=availability,
         detail={"fields": sorted(changed or [])},
     )
+    return availability
+
+
+@transaction.atomic
+def save_availability_exception(
+    *, actor: Actor, exception: AvailabilityException, changed: list[str] | None = None
+) -> AvailabilityException:
+    """Validate and save a block or one-off opening. Raises ValidationError."""
+    created = exception._state.adding
+    exception.full_clean()
+    if exception.ends_at <= exception.starts_at:
+        raise ValidationError({"ends_at": "The end must be after the start."})
+    exception.save()
+    record(
+        actor=actor,
+        action="availability_exception.created" if created else "availability_exception.updated",
+        target=exception,
+        detail={"kind": exception.kind},
+    )
+    return exception
+
+
+# --- appointments ----------------------------------------------------------------------------------
+
+
+def _context(appointment: Appointment) -> dict[str, Any]:
+    return {"patient": {"id": appointment.patient.id}} if appointment.patient_id else {}
+
+
+def _event(name: str, appointment: Appointment, actor: Actor) -> None:
+    record_event(name=name, target=appointment, target_type="Appointment", context=_context(appointment), actor=actor)
+
+
+def _audit(action: str, appointment: Appointment, actor: Actor, **detail: Any) -> None:
+    record(
+        actor=actor,
+        action=action,
+        patient_key=appointment.patient.id if appointment.patient_id else "",
+        target=appointment,
+        detail=detail,
+    )
+
+
+def overlapping(
+    provider: Staff, start: datetime, end: datetime, *, exclude: Appointment | None = None
+) -> list[Appointment]:
+    """Live appointments of `provider` that overlap [start, end)."""
+    candidates = Appointment.objects.live().filter(
+        provider=provider, start_time__lt=end, start_time__gte=start - timedelta(days=1)
+    )
+    if exclude is not None:
+        candidates = candidates.exclude(pk=exclude.pk)
+    return [a for a in candidates if a.end_time > start]
+
+
+def meeting_link_for(provider: Staff | None, appointment_id: Any) -> str | None:
+    """The provider's personal room, else the configured pattern, else None."""
+    if provider is not None and provider.personal_meeting_room_link:
+        return provider.personal_meeting_room_link
+    pattern = str(config.TELEHEALTH_LINK_PATTERN or "")
+    return pattern.replace("{appointment_id}", str(appointment_id)) if pattern else None
+
+
+def _check_booking(
+    *,
+    patient: Patient | None,
+    provider: Staff | None,
+    location: PracticeLocation | None,
+    note_type: NoteType,
+    reason: ReasonForVisit | None,
+    duration: int,
+) -> None:
+    errors: dict[str, str] = {}
+    if not note_type.is_active or not note_type.is_scheduleable:
+        errors["note_type"] = f"“{note_type}” cannot be scheduled."
+    if patient is None and note_type.is_patient_required:
+        errors["patient"] = f"A {note_type} needs a patient."
+    if patient is not None and not patient.active:
+        errors["patient"] = "This patient's record is not active."
+    if provider is not None and (not provider.active or not provider.is_schedulable):
+        errors["provider"] = f"{provider} cannot be booked."
+    if (
+        provider is not None
+        and location is not None
+        and not provider.practice_locations.filter(pk=location.pk).exists()
+        and provider.primary_practice_location_id != location.pk
+    ):
+        errors["location"] = f"{provider} does not practise at {location}."
+    if reason is not None:
+        if not reason.is_active:
+            errors["reason_for_visit"] = f"“{reason}” is no longer offered."
+        elif reason.durations and duration not in reason.durations:
+            errors["duration_minutes"] = (
+                f"“{reason}” is booked for {', '.join(str(d) for d in reason.durations)} minutes."
+            )
+    if not 0 < duration <= 1440:
+        errors["duration_minutes"] = "A visit lasts between 1 minute and 24 hours."
+    if errors:
+        raise ValidationError(errors)
+
+
+def book_appointment(
+    *,
+    actor: Actor,
+    patient: Patient | None,
+    provider: Staff | None,
+    location: PracticeLocation | None,
+    note_type: NoteType,
+    start_time: datetime,
+    duration_minutes: int | None = None,
+    reason_for_visit: ReasonForVisit | None = None,
+    comment: str = "",
+    description: str = "",
+    status: str = AppointmentProgressStatus.UNCONFIRMED,
+    idempotency_key: str | None = None,
+    rescheduled_from: Appointment | None = None,
+) -> Appointment:
+    """Book one appointment (or another event, without a patient, for schedule-event types).
+
+    A request repeated with the same `idempotency_key` returns the first booking. Raises
+    ValidationError for bad input and SlotUnavailable when the provider is busy then.
+    """
+    if timezone.is_naive(start_time):
+        raise ValidationError({"start_time": "The start must include its time zone."})
+    if idempotency_key:
+        existing = Appointment.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.patient_id != (patient.pk if patient else None):
+                raise ValidationError("This request key was already used for another booking.")
+            return existing
+    duration = duration_minutes or note_type.online_duration or 30
+    _check_booking(
+        patient=patient,
+        provider=provider,
+        location=location,
+        note_type=note_type,
+        reason=reason_for_visit,
+        duration=duration,
+    )
+    try:
+        with transaction.atomic():
+            appointment = _insert(
+                actor=actor, patient=patient, provider=provider, location=location, note_type=note_type, start_time=start_time,
+                duration=duration, reason=reason_for_visit, comment=comment, description=description, status=status,
+                idempotency_key=idempotency_key, rescheduled_from=rescheduled_from,
+            )  # fmt: skip
+    except IntegrityError as exc:
+        # PostgreSQL's exclusion constraint (another booking won the race) or a reused key.
+        if idempotency_key and Appointment.objects.filter(idempotency_key=idempotency_key).exists():
+            return Appointment.objects.get(idempotency_key=idempotency_key)
+        if "appointment_no_overlap" in str(exc) or "exclusion" in str(exc).lower():
+            raise SlotUnavailable() from None
+        raise
+    return appointment
+
+
+def _insert(
+    *, actor: Actor, patient: Patient | None, provider: Staff | None, location: PracticeLocation | None, note_type: NoteType,
+    start_time: datetime, duration: int, reason: ReasonForVisit | None, comment: str, description: str, status: str,
+    idempotency_key: str | None, rescheduled_from: Appointment | None,
+) -> Appointment:  # fmt: skip
+    end = start_time + timedelta(minutes=duration)
+    if provider is not None and overlapping(provider, start_time, end):
+        raise SlotUnavailable()
+    appointment = Appointment(
+        patient=patient, provider=provider, location=location, note_type=note_type, start_time=start_time,
+        duration_minutes=duration, reason_for_visit=reason, comment=comment or None, description=description or None,
+        status=status, idempotency_key=idempotency_key or None, appointment_rescheduled_from=rescheduled_from,
+    )  # fmt: skip
+    if note_type.is_telehealth:
+        appointment.meeting_link = meeting_link_for(provider, appointment.id)
+    appointment.full_clean(exclude=["idempotency_key"])
+    appointment.save()
+    kind = "event" if note_type.category == NoteTypeCategory.SCHEDULE_EVENT else "appointment"
+    _audit(
+        f"{kind}.created", appointment, actor, start=start_time.isoformat(), provider=provider.id if provider else None
+    )
+    _event("APPOINTMENT_CREATED", appointment, actor)
+    return appointment
+
+
+def _set_status(appointment: Appointment, status: str) -> None:
+    appointment.status = status
+    appointment.save(update_fields=["status", "modified"])
+
+
+@transaction.atomic
+def cancel_appointment(
+    *, actor: Actor, appointment: Appointment, via_portal: bool = False, reason: str = ""
+) -> Appointment:
+    """Cancel: frees the provider's time. Emits APPOINTMENT_CANCELED (and the portal event)."""
+    appointment = Appointment.objects.select_for_update().select_related("patient", "note_type").get(pk=appointment.pk)
+    if appointment.status == AppointmentProgressStatus.CANCELLED:
+        raise ValidationError("This appointment is already cancelled.")
+    if via_portal and not appointment.is_cancelable(timezone.now()):
+        raise ValidationError("This appointment can no longer be cancelled online. Please call the clinic.")
+    _set_status(appointment, AppointmentProgressStatus.CANCELLED)
+    _audit("appointment.cancelled", appointment, actor, reason=reason, via_portal=via_portal)
+    _event("APPOINTMENT_CANCELED", appointment, actor)
+    if via_portal:
+        _event("PATIENT_PORTAL__APPOINTMENT_CANCELED", appointment, actor)
+    return appointment
+
+
+def reschedule_appointment(
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    start_time: datetime,
+    provider: Staff | None = None,
+    location: PracticeLocation | None = None,
+    via_portal: bool = False,
+    idempotency_key: str | None = None,
+) -> Appointment:
+    """Move a visit: a new appointment linked to the old one (`appointment_rescheduled_from`),
+    keeping its details; the old one is cancelled. Emits APPOINTMENT_RESCHEDULED (target: the
+    new one) and, from the portal, PATIENT_PORTAL__APPOINTMENT_RESCHEDULED.
+
+    Raises ValidationError and SlotUnavailable; nothing changes when it does.
+    """
+    if idempotency_key:
+        existing = Appointment.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None and existing.appointment_rescheduled_from_id == appointment.pk:
+            return existing
+    with transaction.atomic():
+        old = (
+            Appointment.objects.select_for_update()
+            .select_related("patient", "provider", "location", "note_type")
+            .get(pk=appointment.pk)
+        )
+        if not old.is_live or old.status not in (
+            AppointmentProgressStatus.UNCONFIRMED,
+            AppointmentProgressStatus.CONFIRMED,
+        ):
+            raise ValidationError("Only an upcoming, booked appointment can be rescheduled.")
+        if via_portal and not old.is_reschedulable(timezone.now()):
+            raise ValidationError("This appointment can no longer be rescheduled online. Please call the clinic.")
+        if old.note_type is None:
+            raise ValidationError("This appointment has no appointment type; reschedule it in the back office.")
+        _set_status(old, AppointmentProgressStatus.CANCELLED)
+        new = book_appointment(
+            actor=actor, patient=old.patient, provider=provider or old.provider, location=location or old.location,
+            note_type=old.note_type, start_time=start_time, duration_minutes=old.duration_minutes,
+            reason_for_visit=old.reason_for_visit, comment=old.comment or "", description=old.description or "",
+            idempotency_key=idempotency_key, rescheduled_from=old,
+        )  # fmt: skip
+        _audit("appointment.rescheduled", old, actor, to=str(new.id), via_portal=via_portal)
+        _event("APPOINTMENT_RESCHEDULED", new, actor)
+        if via_portal:
+            _event("PATIENT_PORTAL__APPOINTMENT_RESCHEDULED", new, actor)
+    return new
+
+
+@transaction.atomic
+def check_in(*, actor: Actor, appointment: Appointment) -> Appointment:
+    """Mark the patient arrived. Emits APPOINTMENT_CHECKED_IN."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if not appointment.is_live or appointment.status not in (
+        AppointmentProgressStatus.UNCONFIRMED,
+        AppointmentProgressStatus.CONFIRMED,
+        AppointmentProgressStatus.ATTEMPTED,
+    ):
+        raise ValidationError("Only a booked appointment can be checked in.")
+    _set_status(appointment, AppointmentProgressStatus.ARRIVED)
+    _audit("appointment.checked_in", appointment, actor)
+    _event("APPOINTMENT_CHECKED_IN", appointment, actor)
+    return appointment
+
+
+@transaction.atomic
+def mark_no_show(*, actor: Actor, appointment: Appointment) -> Appointment:
+    """Mark the patient did not come. Emits APPOINTMENT_NO_SHOWED."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if not appointment.is_live or appointment.status in (
+        AppointmentProgressStatus.NOSHOWED,
+        AppointmentProgressStatus.EXITED,
+    ):
+        raise ValidationError("Only a booked appointment can be marked as a no-show.")
+    _set_status(appointment, AppointmentProgressStatus.NOSHOWED)
+    _audit("appointment.no_showed", appointment, actor)
+    _event("APPOINTMENT_NO_SHOWED", appointment, actor)
+    return appointment
+
+
+def restore_appointment(*, actor: Actor, appointment: Appointment) -> Appointment:
+    """Undo a cancellation or no-show (the time must still be free). Emits APPOINTMENT_RESTORED.
+
+    Raises ValidationError and SlotUnavailable.
+    """
+    try:
+        with transaction.atomic():
+            current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            if current.status not in (AppointmentProgressStatus.CANCELLED, AppointmentProgressStatus.NOSHOWED):
+                raise ValidationError("Only a cancelled or no-show appointment can be restored.")
+            if current.appointment_rescheduled_to.exists():
+                raise ValidationError("This appointment was rescheduled; change the new one instead.")
+            if current.provider is not None and overlapping(
+                current.provider, current.start_time, current.end_time, exclude=current
+            ):
+                raise SlotUnavailable()
+            _set_status(current, AppointmentProgressStatus.UNCONFIRMED)
+            _audit("appointment.restored", current, actor)
+            _event("APPOINTMENT_RESTORED", current, actor)
+    except IntegrityError:
+        raise SlotUnavailable() from None
+    return current
+
+
+@transaction.atomic
+def save_appointment(*, actor: Actor, appointment: Appointment, changed: list[str] | None = None) -> Appointment:
+    """Save an appointment edited in the back office (times checked for overlaps). Emits
+    APPOINTMENT_CREATED or APPOINTMENT_UPDATED. Raises ValidationError and SlotUnavailable."""
+    created = appointment._state.adding
+    appointment.full_clean(exclude=["idempotency_key"])
+    if (
+        appointment.is_live
+        and appointment.provider is not None
+        and overlapping(
+            appointment.provider, appointment.start_time, appointment.end_time, exclude=None if created else appointment
+        )
+    ):
+        raise SlotUnavailable()
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError:
+        raise SlotUnavailable() from None
+    _audit(
+        "appointment.created" if created else "appointment.updated", appointment, actor, fields=sorted(changed or [])
+    )
+    _event("APPOINTMENT_CREATED" if created else "APPOINTMENT_UPDATED", appointment, actor)
     return appointment
