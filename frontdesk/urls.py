@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/outbox/<str:name>/", admin.site.admin_view(outbox_item_view), name="outbox_item"),
     path("admin/", admin.site.urls),
     path("accounts/", include("frontdesk.accounts.urls")),
+    path("calendars/", include("frontdesk.scheduling.urls")),
     path("healthz", healthz, name="healthz"),
     path("", include("frontdesk.portal.urls")),
 ]

@@ -40,10 +40,10 @@ def schedules(providers: Iterable[Staff], *, start: datetime, end: datetime) -> 
     for row in availability:
         rules[row.provider_id].append(row)
     exceptions: dict[int, list[AvailabilityException]] = defaultdict(list)
-    for row in AvailabilityException.objects.filter(
+    for exception in AvailabilityException.objects.filter(
         provider_id__in=ids, starts_at__lt=end + margin, ends_at__gt=start - margin
     ).select_related("location"):
-        exceptions[row.provider_id].append(row)
+        exceptions[exception.provider_id].append(exception)
     busy: dict[int, list[slots.Interval]] = defaultdict(list)
     booked = (
         Appointment.objects.live()
@@ -87,14 +87,20 @@ def schedules(providers: Iterable[Staff], *, start: datetime, end: datetime) -> 
                 )
         openings = []
         blocks = []
-        for row in exceptions[provider.pk]:
-            if row.kind == AvailabilityException.Kind.BLOCK:
-                blocks.append(slots.Interval(row.starts_at, row.ends_at))
+        for change in exceptions[provider.pk]:
+            if change.kind == AvailabilityException.Kind.BLOCK:
+                blocks.append(slots.Interval(change.starts_at, change.ends_at))
                 continue
-            for location in [row.location] if row.location_id else locations:
+            for location in [change.location] if change.location_id else locations:
                 if location is not None and str(location.id) in by_key:
                     openings.append(
-                        slots.Opening(location=str(location.id), start=row.starts_at, end=row.ends_at, hold=row.hold)
+                        slots.Opening(
+                            location=str(location.id),
+                            start=change.starts_at,
+                            end=change.ends_at,
+                            hold=change.hold,
+                            zone=ZoneInfo(location.time_zone),
+                        )
                     )
         result.append(
             slots.ProviderSchedule(

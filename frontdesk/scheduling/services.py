@@ -10,10 +10,13 @@ Either way the loser gets `SlotUnavailable` ("This appointment time is no longer
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from constance import config
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -26,6 +29,7 @@ from frontdesk.scheduling.models import (
     AppointmentProgressStatus,
     Availability,
     AvailabilityException,
+    CalendarFeed,
     NoteType,
     NoteTypeCategory,
     ReasonForVisit,
@@ -103,7 +107,7 @@ def save_availability_exception(
 
 
 def _context(appointment: Appointment) -> dict[str, Any]:
-    return {"patient": {"id": appointment.patient.id}} if appointment.patient_id else {}
+    return {"patient": {"id": appointment.patient.id}} if appointment.patient is not None else {}
 
 
 def _event(name: str, appointment: Appointment, actor: Actor) -> None:
@@ -114,7 +118,7 @@ def _audit(action: str, appointment: Appointment, actor: Actor, **detail: Any) -
     record(
         actor=actor,
         action=action,
-        patient_key=appointment.patient.id if appointment.patient_id else "",
+        patient_key=appointment.patient.id if appointment.patient is not None else "",
         target=appointment,
         detail=detail,
     )
@@ -268,7 +272,11 @@ def cancel_appointment(
     *, actor: Actor, appointment: Appointment, via_portal: bool = False, reason: str = ""
 ) -> Appointment:
     """Cancel: frees the provider's time. Emits APPOINTMENT_CANCELED (and the portal event)."""
-    appointment = Appointment.objects.select_for_update().select_related("patient", "note_type").get(pk=appointment.pk)
+    appointment = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("patient", "note_type")
+        .get(pk=appointment.pk)
+    )
     if appointment.status == AppointmentProgressStatus.CANCELLED:
         raise ValidationError("This appointment is already cancelled.")
     if via_portal and not appointment.is_cancelable(timezone.now()):
@@ -303,7 +311,7 @@ def reschedule_appointment(
             return existing
     with transaction.atomic():
         old = (
-            Appointment.objects.select_for_update()
+            Appointment.objects.select_for_update(of=("self",))
             .select_related("patient", "provider", "location", "note_type")
             .get(pk=appointment.pk)
         )
@@ -409,3 +417,113 @@ def save_appointment(*, actor: Actor, appointment: Appointment, changed: list[st
     )
     _event("APPOINTMENT_CREATED" if created else "APPOINTMENT_UPDATED", appointment, actor)
     return appointment
+
+
+@transaction.atomic
+def delete_availability(*, actor: Actor, availability: Availability) -> None:
+    """Remove a recurring window (booked appointments stay)."""
+    record(actor=actor, action="availability.deleted", target=availability)
+    availability.delete()
+
+
+# --- calendar feeds -----------------------------------------------------------------------------------
+
+SYNC_DAYS_BACK = 1
+SYNC_DAYS_AHEAD = 180
+
+
+@transaction.atomic
+def save_calendar_feed(*, actor: Actor, feed: CalendarFeed, changed: list[str] | None = None) -> CalendarFeed:
+    """Validate and save an iCalendar source. The address is checked (https/webcal only), never logged."""
+    from frontdesk.scheduling.ical import IcalError, to_webcal_https
+
+    created = feed._state.adding
+    if feed.url:
+        try:
+            feed.url = to_webcal_https(feed.url.strip())
+        except IcalError as exc:
+            raise ValidationError({"url": str(exc)}) from None
+    feed.full_clean()
+    feed.save()
+    record(
+        actor=actor,
+        action="calendar_feed.created" if created else "calendar_feed.updated",
+        target=feed,
+        detail={"fields": sorted(set(changed or []) - {"url", "content"})},
+    )
+    return feed
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    created: int = 0
+    error: str = ""
+
+
+def sync_calendar_feed(*, actor: Actor, feed: CalendarFeed, now: datetime | None = None) -> SyncResult:
+    """Fetch (or read) the feed, expand its events over the next months, and replace the blocks
+    or openings it produced last time. A failure keeps the previous import and is recorded on
+    the feed (`last_error`), shown to staff."""
+    from frontdesk.scheduling.ical import IcalError, fetch_calendar, parse_calendar
+
+    now = now or timezone.now()
+    zone = ZoneInfo(
+        feed.location.time_zone
+        if feed.location
+        else (
+            feed.provider.primary_practice_location.time_zone
+            if feed.provider.primary_practice_location
+            else settings.INSTALLATION_TIME_ZONE
+        )
+    )
+    try:
+        data = fetch_calendar(feed.url) if feed.url else feed.content.encode()
+        events = parse_calendar(
+            data,
+            start=now - timedelta(days=SYNC_DAYS_BACK),
+            end=now + timedelta(days=SYNC_DAYS_AHEAD),
+            default_zone=zone,
+        )
+    except IcalError as exc:
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_error=str(exc)[:2000])
+        return SyncResult(error=str(exc))
+    kind = (
+        AvailabilityException.Kind.OPEN
+        if feed.purpose == CalendarFeed.Purpose.AVAILABILITY
+        else AvailabilityException.Kind.BLOCK
+    )
+    wanted = [e for e in events if e.busy or kind == AvailabilityException.Kind.OPEN]
+    with transaction.atomic():
+        AvailabilityException.objects.filter(calendar=feed).delete()
+        AvailabilityException.objects.bulk_create(
+            [
+                AvailabilityException(
+                    provider=feed.provider,
+                    location=feed.location,
+                    kind=kind,
+                    starts_at=e.start,
+                    ends_at=e.end,
+                    reason=e.summary[:200] if kind == AvailabilityException.Kind.OPEN else "",
+                    calendar=feed,
+                    calendar_uid=f"{e.uid}|{e.recurrence_id or ''}"[:300],
+                )
+                for e in wanted
+                if e.end > e.start
+            ]
+        )
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_synced_at=now, last_error="")
+        record(actor=actor, action="calendar_feed.synced", target=feed, detail={"events": len(wanted)})
+    return SyncResult(created=len(wanted))
+
+
+def sync_due_calendars(*, now: datetime | None = None) -> int:
+    """Sync every active feed whose interval has passed; return how many were synced."""
+    now = now or timezone.now()
+    count = 0
+    for feed in CalendarFeed.objects.filter(is_active=True).select_related(
+        "provider__primary_practice_location", "location"
+    ):
+        if feed.last_synced_at is None or feed.last_synced_at + timedelta(minutes=feed.sync_every_minutes) <= now:
+            sync_calendar_feed(actor=Actor.system("calendar-sync"), feed=feed, now=now)
+            count += 1
+    return count

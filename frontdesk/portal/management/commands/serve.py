@@ -72,6 +72,7 @@ class Command(BaseCommand):
             ]
             commands["events"] = [python, "-m", "frontdesk", "events_worker"]
             commands["plugins"] = [python, "-m", "frontdesk.plugins.runner"]
+            commands["scheduler"] = [python, "-m", "frontdesk", "scheduler"]
         procs: dict[str, subprocess.Popen[bytes]] = {}
         stopping = False
 
