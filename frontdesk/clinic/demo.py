@@ -288,6 +288,7 @@ def load_demo(*, now: datetime | None = None) -> DemoReport:
         locations = {spec["short_name"]: _location(actor, spec, report) for spec in LOCATIONS}
         staff = {row[1]: _staff(actor, row, locations, report) for row in STAFF}
         note_types = {str(spec["name"]): _note_type(actor, spec, report) for spec in NOTE_TYPES}
+        _availability(actor, staff, locations, note_types, report)
         # Chart items count (and show in My Health) only once committed by a user: the staff login.
         committer = staff["Becker"].user
         for spec in PATIENTS:
@@ -295,6 +296,48 @@ def load_demo(*, now: datetime | None = None) -> DemoReport:
             if spec.mrn == "DEMO-0001":
                 _appointments(actor, patient, staff, locations, note_types, now, report)
     return report
+
+
+# (provider, location, weekdays, start, end, note types or None for any, hold)
+AVAILABILITY = [
+    ("Patel", "Boston", [0, 1, 2, 3, 4], time(9), time(17), None, ""),
+    ("Okafor", "Boston", [0, 2, 4], time(8), time(12), None, ""),
+    ("Okafor", "Denver", [1, 3], time(9), time(15), None, ""),
+    ("Lee", "Denver", [0, 1, 2, 3, 4], time(10), time(18), None, ""),
+    ("Rossi", "Denver", [0, 1, 2, 3], time(13), time(19), ["Telehealth Visit", "Office Visit"], ""),
+    ("Rossi", "Denver", [4], time(8), time(10), None, "same_day"),
+]
+
+
+def _availability(
+    actor: Actor,
+    staff: dict[str, Staff],
+    locations: dict[str, PracticeLocation],
+    note_types: dict[str, NoteType],
+    report: DemoReport,
+) -> None:
+    from frontdesk.scheduling.models import Availability
+    from frontdesk.scheduling.services import save_availability
+
+    if Availability.objects.filter(provider__in=staff.values()).exists():
+        return
+    start = date(2026, 1, 1)
+    for provider, location, days, begins, ends, types, hold in AVAILABILITY:
+        window = save_availability(
+            actor=actor,
+            availability=Availability(
+                provider=staff[provider],
+                location=locations[location],
+                weekdays=days,
+                start_date=start,
+                start_time=begins,
+                end_time=ends,
+                hold=hold,
+            ),
+        )
+        if types:
+            window.note_types.set([note_types[name] for name in types])
+    report.add(f"{len(AVAILABILITY)} availability windows")
 
 
 def _location(actor: Actor, spec: dict, report: DemoReport) -> PracticeLocation:
