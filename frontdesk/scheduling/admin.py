@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from frontdesk.audit.admin import ServiceAdmin, actor_for
 from frontdesk.clinic.models import PracticeLocation, Staff
@@ -411,5 +412,6 @@ class AppointmentAdmin(ServiceAdmin):
             "previous": (first - step).isoformat(),
             "next": (first + step).isoformat(),
             "today": timezone.now().astimezone(zone).date().isoformat(),
+            "keep": urlencode({k: request.GET[k] for k in ("provider", "location", "view") if request.GET.get(k)}),
         }
         return TemplateResponse(request, "scheduling/admin/calendar.html", context)
