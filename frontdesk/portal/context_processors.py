@@ -14,7 +14,10 @@ from frontdesk.accounts.access import live_settings
 from frontdesk.plugins import hooks
 
 # Built-in sections: (menu item name a plugin may list, url name, label, live switch).
-SECTIONS = (("my_health", "portal:health", "My Health", "PATIENT_APP_MY_HEALTH"),)
+SECTIONS = (
+    ("appointments", "portal:appointments", "Appointments", "PATIENT_APP_APPOINTMENTS"),
+    ("my_health", "portal:health", "My Health", "PATIENT_APP_MY_HEALTH"),
+)
 
 
 def _answers(request: HttpRequest) -> hooks.PageAnswers | None:
@@ -33,7 +36,9 @@ def _navigation(request: HttpRequest) -> list[dict[str, Any]]:
     items = []
     for name, label in entries:
         url = reverse(name)
-        items.append({"url": url, "label": label, "current": request.path == url})
+        # A section's pages (/appointments/book/) keep its item current; Home is current only at /.
+        current = request.path == url or (url != "/" and request.path.startswith(url))
+        items.append({"url": url, "label": label, "current": current})
     return items
 
 

@@ -6,6 +6,10 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("appointments/", views.appointments, name="appointments"),
+    path("appointments/book/", views.book_appointment, name="book_appointment"),
+    path("appointments/<str:appointment_id>/cancel/", views.cancel_appointment, name="cancel_appointment"),
+    path("appointments/<str:appointment_id>/reschedule/", views.reschedule_appointment, name="reschedule_appointment"),
     path("health/", views.health, name="health"),
     path("account/", views.account, name="account"),
     path("account/password/", views.change_password, name="change_password"),

@@ -118,7 +118,7 @@ def expect_breathing_room(page: Page) -> None:
 
 def expect_current(page: Page, label: str) -> None:
     nav = page.get_by_role("navigation", name="Main")
-    expect(nav.get_by_role("link")).to_have_text(["Home", "My Health", "Account"])
+    expect(nav.get_by_role("link")).to_have_text(["Home", "Appointments", "My Health", "Account"])
     expect(nav.locator("[aria-current]")).to_have_count(1)
     expect(nav.get_by_role("link", name=label, exact=True)).to_have_attribute("aria-current", "page")
 
