@@ -9,7 +9,7 @@ import argparse
 import importlib
 import sys
 
-BENCHMARKS = {"plugins": "bench.plugins"}
+BENCHMARKS = {"plugins": "bench.plugins", "slots": "bench.slots"}
 
 
 def main() -> None:

@@ -171,7 +171,13 @@ class Appointment(Timestamped):
     meeting_link = models.URLField(null=True, blank=True)
     telehealth_instructions_sent = models.BooleanField(default=False)
     entered_in_error = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        # Nearly always NULL: an index would only lure the planner away from (provider, start_time).
+        db_index=False,
     )
     parent_appointment = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"

@@ -1,0 +1,164 @@
+"""Slot search for one location's providers over 7 and 14 days: 50 providers, a year of history
+(55,000+ appointments) and a busy fortnight ahead, on SQLite and on PostgreSQL.
+
+Reports p50/p95 of `scheduling.search.open_slots` and of the raw SQL query that fetches the same
+busy intervals, and their ratio. Targets (issue 4): p50 ≤ 25 ms and ≤ 3x the raw query.
+Each database runs in its own process (Django is configured once per process).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROVIDERS = 50
+ROUNDS = 40
+ZONE = ZoneInfo("America/New_York")
+
+
+def _seed() -> dict[str, object]:
+    from django.utils import timezone
+
+    from frontdesk.clinic.models import Patient, PracticeLocation, Staff
+    from frontdesk.scheduling.models import Appointment, Availability, NoteType
+
+    rng = random.Random(4)
+    location = PracticeLocation.objects.create(full_name="Bench Clinic", time_zone="America/New_York")
+    visit = NoteType.objects.create(name="Visit", is_scheduleable=True, is_scheduleable_via_patient_portal=True, online_duration=30, min_notice_minutes=0)
+    patient = Patient.objects.create(first_name="Bench", last_name="Patient", birth_date=date(1980, 1, 1))
+    staff = Staff.objects.bulk_create([Staff(first_name=f"P{i}", last_name="Provider", is_schedulable=True, primary_practice_location=location) for i in range(PROVIDERS)])
+    for member in staff:
+        member.practice_locations.add(location)
+    Availability.objects.bulk_create(
+        [Availability(provider=m, location=location, weekdays=[0, 1, 2, 3, 4], start_date=date(2025, 1, 1), start_time=clock(8), end_time=clock(17)) for m in staff]
+    )
+    now = timezone.now()
+    today = now.astimezone(ZONE).date()
+    rows = []
+    for member in staff:
+        for offset in range(-365, 15):
+            day = today + timedelta(days=offset)
+            if day.weekday() >= 5:
+                continue
+            # past: about 4.3 visits a day; ahead: about half the day booked
+            hours = rng.sample(range(8, 17), 5 if offset >= 0 else rng.choice([4, 4, 5]))
+            for hour in hours:
+                start = datetime.combine(day, clock(hour, rng.choice([0, 30])), tzinfo=ZONE)
+                rows.append(Appointment(patient=patient, provider=member, location=location, note_type=visit, start_time=start, duration_minutes=30, status="exited" if offset < 0 else "confirmed"))
+    Appointment.objects.bulk_create(rows, batch_size=5000)
+    return {"location": location, "visit": visit, "staff": staff, "appointments": len(rows), "now": now}
+
+
+def _timed(fn: object, rounds: int = ROUNDS) -> list[float]:
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        fn()  # type: ignore[operator]
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def _p(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def measure(database: str) -> list[dict[str, object]]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from frontdesk.scheduling.search import open_slots
+
+    call_command("migrate", verbosity=0)
+    data = _seed()
+    now = data["now"]
+    provider_ids = [m.pk for m in data["staff"]]  # type: ignore[attr-defined]
+    results = []
+    for days in (7, 14):
+        end = now + timedelta(days=days)  # type: ignore[operator]
+
+        def search(end: datetime = end) -> None:
+            open_slots(note_type=data["visit"], location=data["location"], start=now, end=end, now=now)  # type: ignore[arg-type]
+
+        placeholders = ",".join(["%s"] * len(provider_ids))
+        sql = (
+            "SELECT provider_id, start_time, duration_minutes FROM scheduling_appointment "
+            f"WHERE provider_id IN ({placeholders}) AND start_time >= %s AND start_time < %s "
+            "AND status <> 'cancelled' AND entered_in_error_id IS NULL"
+        )
+        margin = timedelta(days=1, hours=1)  # the same window open_slots reads
+
+        def raw(end: datetime = end) -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [*provider_ids, now - margin, end + margin])  # type: ignore[operator]
+                cursor.fetchall()
+
+        for _ in range(5):
+            search()
+            raw()
+        slots_ms, raw_ms = _timed(search), _timed(raw)
+        found = len(open_slots(note_type=data["visit"], location=data["location"], start=now, end=end, now=now))  # type: ignore[arg-type]
+        results.append({
+            "database": database, "days": days, "appointments": data["appointments"], "slots": found,
+            "p50": statistics.median(slots_ms), "p95": _p(slots_ms, 0.95), "raw_p50": statistics.median(raw_ms), "raw_p95": _p(raw_ms, 0.95),
+        })  # fmt: skip
+    return results
+
+
+def run() -> str:
+    rows: list[dict[str, object]] = []
+    for database in ("sqlite", "postgresql"):
+        var = Path(tempfile.mkdtemp(prefix="fdbs", dir="/tmp"))
+        env = os.environ | {"FRONTDESK_VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "frontdesk.settings", "FRONTDESK_LOG_LEVEL": "WARNING"}
+        env.pop("DATABASE_URL", None)
+        name = f"fd_bench_{os.getpid()}"
+        if database == "postgresql":
+            if subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=False).returncode != 0:
+                rows.append({"database": "postgresql", "error": "could not create a database on 127.0.0.1:5432"})
+                continue
+            env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
+        try:
+            done = subprocess.run([sys.executable, "-m", "bench.slots", database], env=env, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                rows.append({"database": database, "error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"})
+            else:
+                rows.extend(json.loads(done.stdout.strip().splitlines()[-1]))
+        finally:
+            shutil.rmtree(var, ignore_errors=True)
+            if database == "postgresql":
+                subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=False)
+    lines = [
+        "## Scheduling: slot search",
+        "",
+        f"One location, {PROVIDERS} providers (weekdays 08:00-17:00), a year of history and a busy fortnight ahead; medians of {ROUNDS} searches.",
+        "",
+        "| database | window | appointments | slots found | open_slots p50 | p95 | raw busy query p50 | ratio |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['database']} | — | — | — | error: {r['error']} | | | |")
+            continue
+        lines.append(
+            f"| {r['database']} | {r['days']} days | {r['appointments']:,} | {r['slots']:,} | {r['p50']:.1f} ms | {r['p95']:.1f} ms | {r['raw_p50']:.2f} ms | {float(r['p50']) / float(r['raw_p50']):.1f}x |"  # type: ignore[arg-type]
+        )
+    lines += ["", "Targets: open_slots p50 ≤ 25 ms and ≤ 3x the raw busy query."]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(sys.argv[1])))
