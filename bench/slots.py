@@ -35,13 +35,34 @@ def _seed() -> dict[str, object]:
 
     rng = random.Random(4)
     location = PracticeLocation.objects.create(full_name="Bench Clinic", time_zone="America/New_York")
-    visit = NoteType.objects.create(name="Visit", is_scheduleable=True, is_scheduleable_via_patient_portal=True, online_duration=30, min_notice_minutes=0)
+    visit = NoteType.objects.create(
+        name="Visit",
+        is_scheduleable=True,
+        is_scheduleable_via_patient_portal=True,
+        online_duration=30,
+        min_notice_minutes=0,
+    )
     patient = Patient.objects.create(first_name="Bench", last_name="Patient", birth_date=date(1980, 1, 1))
-    staff = Staff.objects.bulk_create([Staff(first_name=f"P{i}", last_name="Provider", is_schedulable=True, primary_practice_location=location) for i in range(PROVIDERS)])
+    staff = Staff.objects.bulk_create(
+        [
+            Staff(first_name=f"P{i}", last_name="Provider", is_schedulable=True, primary_practice_location=location)
+            for i in range(PROVIDERS)
+        ]
+    )
     for member in staff:
         member.practice_locations.add(location)
     Availability.objects.bulk_create(
-        [Availability(provider=m, location=location, weekdays=[0, 1, 2, 3, 4], start_date=date(2025, 1, 1), start_time=clock(8), end_time=clock(17)) for m in staff]
+        [
+            Availability(
+                provider=m,
+                location=location,
+                weekdays=[0, 1, 2, 3, 4],
+                start_date=date(2025, 1, 1),
+                start_time=clock(8),
+                end_time=clock(17),
+            )
+            for m in staff
+        ]
     )
     now = timezone.now()
     today = now.astimezone(ZONE).date()
@@ -55,7 +76,17 @@ def _seed() -> dict[str, object]:
             hours = rng.sample(range(8, 17), 5 if offset >= 0 else rng.choice([4, 4, 5]))
             for hour in hours:
                 start = datetime.combine(day, clock(hour, rng.choice([0, 30])), tzinfo=ZONE)
-                rows.append(Appointment(patient=patient, provider=member, location=location, note_type=visit, start_time=start, duration_minutes=30, status="exited" if offset < 0 else "confirmed"))
+                rows.append(
+                    Appointment(
+                        patient=patient,
+                        provider=member,
+                        location=location,
+                        note_type=visit,
+                        start_time=start,
+                        duration_minutes=30,
+                        status="exited" if offset < 0 else "confirmed",
+                    )
+                )
     Appointment.objects.bulk_create(rows, batch_size=5000)
     return {"location": location, "visit": visit, "staff": staff, "appointments": len(rows), "now": now}
 
@@ -102,7 +133,7 @@ def measure(database: str) -> list[dict[str, object]]:
         )
         margin = timedelta(days=1, hours=1)  # the same window open_slots reads
 
-        def raw(end: datetime = end) -> None:
+        def raw(end: datetime = end, sql: str = sql, margin: timedelta = margin) -> None:
             with connection.cursor() as cursor:
                 cursor.execute(sql, [*provider_ids, now - margin, end + margin])  # type: ignore[operator]
                 cursor.fetchall()
@@ -123,7 +154,11 @@ def run() -> str:
     rows: list[dict[str, object]] = []
     for database in ("sqlite", "postgresql"):
         var = Path(tempfile.mkdtemp(prefix="fdbs", dir="/tmp"))
-        env = os.environ | {"FRONTDESK_VAR_DIR": str(var), "DJANGO_SETTINGS_MODULE": "frontdesk.settings", "FRONTDESK_LOG_LEVEL": "WARNING"}
+        env = os.environ | {
+            "FRONTDESK_VAR_DIR": str(var),
+            "DJANGO_SETTINGS_MODULE": "frontdesk.settings",
+            "FRONTDESK_LOG_LEVEL": "WARNING",
+        }
         env.pop("DATABASE_URL", None)
         name = f"fd_bench_{os.getpid()}"
         if database == "postgresql":
@@ -132,9 +167,13 @@ def run() -> str:
                 continue
             env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{name}"
         try:
-            done = subprocess.run([sys.executable, "-m", "bench.slots", database], env=env, capture_output=True, text=True, check=False)
+            done = subprocess.run(
+                [sys.executable, "-m", "bench.slots", database], env=env, capture_output=True, text=True, check=False
+            )
             if done.returncode != 0:
-                rows.append({"database": database, "error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"})
+                rows.append(
+                    {"database": database, "error": done.stderr.strip().splitlines()[-1] if done.stderr else "failed"}
+                )
             else:
                 rows.extend(json.loads(done.stdout.strip().splitlines()[-1]))
         finally:

@@ -89,7 +89,7 @@ def schedules(providers: Iterable[Staff], *, start: datetime, end: datetime) -> 
     booked = _busy_rows(ids, start - margin, end + margin)
     minute = timedelta(minutes=1)
     for provider_id, begins, minutes, note_type_id in booked:
-        before, after = buffers.get(note_type_id, none)
+        before, after = buffers.get(note_type_id, none) if note_type_id is not None else none
         busy[provider_id].append(slots.trusted_interval(begins - before, begins + minutes * minute + after))
     result = []
     for provider in providers:
