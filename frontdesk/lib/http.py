@@ -18,6 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_TIMEOUT = 10.0
+MAX_BYTES = 20 * 1024 * 1024
+
+
+class ResponseTooLarge(OSError):
+    """The body is over the caller's limit (an OSError: callers treat it as a failed request)."""
 
 
 class BlockedAddress(Exception):
@@ -68,10 +73,12 @@ def request(
     auth: tuple[str, str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     allow_private: bool = False,
+    max_bytes: int = MAX_BYTES,
 ) -> Response:
     """Make one request and return its response (HTTP errors are responses, not exceptions).
 
-    Raises BlockedAddress for a forbidden target and OSError for network failures and timeouts.
+    Raises BlockedAddress for a forbidden target, and OSError for network failures, timeouts and
+    bodies over `max_bytes` (ResponseTooLarge).
     """
     check_url(url, allow_private=allow_private)
     all_headers = dict(headers or {})
@@ -81,9 +88,17 @@ def request(
     req = urllib.request.Request(url, data=data, headers=all_headers, method=method)  # noqa: S310 (scheme checked above)
     try:
         with _OPENER.open(req, timeout=timeout) as resp:
-            return Response(resp.status, dict(resp.headers.items()), resp.read())
+            return Response(resp.status, dict(resp.headers.items()), _read_capped(resp, max_bytes))
     except urllib.error.HTTPError as err:
-        return Response(err.code, dict(err.headers.items()), err.read())
+        return Response(err.code, dict(err.headers.items()), _read_capped(err, max_bytes))
+
+
+def _read_capped(stream: Any, max_bytes: int) -> bytes:
+    """Read at most `max_bytes`; a longer body raises ResponseTooLarge (never held in memory whole)."""
+    body = stream.read(max_bytes + 1)
+    if len(body) > max_bytes:
+        raise ResponseTooLarge(f"the response is larger than {max_bytes // (1024 * 1024)} MiB")
+    return bytes(body)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

@@ -1,6 +1,7 @@
 """iCalendar in and out: calendars read into plain busy/available intervals, appointments written as a feed.
 
-A pure module (no Django, no ORM, no clock except where a caller omits `now`), like `slots.py`:
+Plain data in, plain data out, like `slots.py`: no Django, no ORM, and no clock but the DTSTAMP a
+caller may leave to `render_feed` and the time limit on expanding one calendar.
 
 - `parse_calendar` expands every event occurrence in a window with `recurring-ical-events` (RRULE,
   RDATE, EXDATE, RECURRENCE-ID, VTIMEZONE, Google's X-WR-TIMEZONE) and returns UTC intervals.
@@ -16,31 +17,32 @@ bounded: a calendar can cost neither unbounded memory nor unbounded time.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import urllib.parse
-import warnings
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from http.client import HTTPException, responses
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import icalendar
 import recurring_ical_events
 import x_wr_timezone
-from dateutil.rrule import rrule as DateutilRule  # type: ignore[import-untyped]
+from dateutil.rrule import rrule as DateutilRule
 from recurring_ical_events.util import compare_greater, convert_to_datetime, is_pytz
 
 from frontdesk.lib import http as lib_http
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_OCCURRENCES = 50_000
-# dateutil walks a rule from its DTSTART, one period (second, minute, ... year) at a time, before it
-# reaches the window; a MINUTELY rule started in 1990 is 20 million steps. Refuse such rules up front.
+# dateutil walks every rule from its DTSTART, so the repetitions before the window cost time too: a
+# MINUTELY rule started in 1990 is 20 million of them. The walk of one file is capped in steps and
+# in time (a rule that never matches again, BYMONTH=2;BYMONTHDAY=30, is searched silently for ~5 s).
 MAX_RULE_STEPS = 2_000_000
+MAX_SECONDS = 30.0
 FEED_TTL = timedelta(minutes=15)
 PRODID = "-//frontdesk//EN"
 REDIRECTS = 3
@@ -144,12 +146,31 @@ def _read_calendars(raw: bytes) -> list[icalendar.Calendar]:
 
 
 class _Budget:
-    """Work shared by all calendars of one file: rule steps before the window, occurrences in it."""
+    """Work shared by all calendars of one file: repetitions walked, occurrences kept, time spent."""
 
     def __init__(self) -> None:
+        self.label = "The calendar"
+        self.event = "an event"
         self.rule_steps = 0
         self.occurrences = 0
         self.looked_at = 0
+        self.deadline = monotonic() + MAX_SECONDS
+
+    def step(self) -> None:
+        """Count one repetition walked; raise IcalError once the file has cost too much."""
+        self.rule_steps += 1
+        if self.rule_steps > MAX_RULE_STEPS:
+            raise IcalError(
+                f"{self.label} repeats its events too often to be expanded (more than {MAX_RULE_STEPS:,} "
+                f"repetitions to walk; the last was of {self.event})."
+            )
+        self.check_time()
+
+    def check_time(self) -> None:
+        if monotonic() > self.deadline:
+            raise IcalError(
+                f"{self.label} takes too long to expand (over {MAX_SECONDS:g} seconds; stopped at {self.event})."
+            )
 
 
 def _expand(
@@ -171,18 +192,16 @@ def _expand(
         # Without a UID, keep the event apart from others, under a name that is stable between syncs.
         uid = _text(component, "UID") or _made_up_uid(component)
         component["UID"] = uid
-        budget.rule_steps += _rule_steps(component, query_end)
-        if budget.rule_steps > MAX_RULE_STEPS:
-            raise IcalError(
-                f"{label}: {_event_label(component)} repeats too often to be expanded "
-                "(its rule would need millions of steps to reach the dates asked for)."
-            )
         by_uid[uid].append(component)
 
+    budget.label = label
     for uid, components in by_uid.items():
+        budget.event = _event_label(components[0])
         try:
             series = _BoundedSeries([recurring_ical_events.EventAdapter(c) for c in components])
-            occurrences = list(_occurrences(series, query_start, query_end, budget, label))
+            if isinstance(series.recurrence, _BoundedSeries.RecurrenceRules):
+                series.recurrence.budget = budget
+            occurrences = list(_occurrences(series, query_start, query_end, budget))
         except recurring_ical_events.BadRuleStringFormat as exc:
             raise IcalError(
                 f"{label}: {_event_label(components[0])} has an RRULE that cannot be used: {exc.rule[:80]!r}."
@@ -212,27 +231,39 @@ def _made_up_uid(component: icalendar.cal.Component) -> str:
 
 
 _SINGLE = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID")
-_DATES = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "RDATE", "EXDATE")
+_KINDS: dict[str, tuple[type, ...]] = {
+    "DTSTART": (date,),  # a datetime is a date, too
+    "DTEND": (date,),
+    "DURATION": (timedelta,),
+    "RECURRENCE-ID": (date,),
+    "RDATE": (date, tuple),  # tuple: a period
+    "EXDATE": (date,),
+}
 
 
 def _check_event(component: icalendar.cal.Component, label: str) -> None:
     """Raise IcalError, naming the event, for what the library would fail on with an obscure message.
 
     RRULEs that are only broken by spaces (``BYDAY=MO, TU``, written by some Exchange versions) are
-    repaired, and an RSCALE=GREGORIAN marker that changes nothing is dropped.
+    repaired, an RSCALE=GREGORIAN marker that changes nothing is dropped, and so is a rule that can
+    never match (the event then happens at its DTSTART only).
     """
     for name in _SINGLE:
         if isinstance(component.get(name), list):
             raise IcalError(f"{label}: {_event_label(component)} has more than one {name}; an event has one.")
-    for name in _DATES:
+    for name, kinds in _KINDS.items():
         for value in _values(component.get(name)):
-            if isinstance(value, icalendar.vBroken):
-                raise IcalError(f"{label}: {_event_label(component)} has an unreadable {name}: {str(value)[:60]!r}.")
-            dates = [value.dt] if name in _SINGLE else [d.dt for d in value.dts]
-            if any(isinstance(d, time) for d in dates):
+            try:  # a broken value raises icalendar's BrokenCalendarProperty, a ValueError
+                found = [value.dt] if name in _SINGLE else [d.dt for d in value.dts]
+            except (AttributeError, ValueError):
                 raise IcalError(
-                    f"{label}: {_event_label(component)} has a {name} that is a time of day without a date."
-                )
+                    f"{label}: {_event_label(component)} has an unreadable {name}: {str(value)[:60]!r}."
+                ) from None
+            for item in found:
+                if not isinstance(item, kinds):
+                    kind = "a duration" if name == "DURATION" else "a date or date-time"
+                    kind = "a time of day without a date" if isinstance(item, time) else f"not {kind}"
+                    raise IcalError(f"{label}: in {_event_label(component)}, {name} is {kind}.")
     rules = []
     for rule in _values(component.get("RRULE")):
         if isinstance(rule, icalendar.vBroken):
@@ -251,9 +282,27 @@ def _check_event(component: icalendar.cal.Component, label: str) -> None:
             )
         rule.pop("RSCALE", None)
         rule.pop("SKIP", None)
-        rules.append(rule)
-    if rules:
-        component["RRULE"] = rules if len(rules) > 1 else rules[0]
+        if not _never_matches(rule):  # dateutil would search up to the year 9999 for it, seconds per rule
+            rules.append(rule)
+    if len(rules) > 1:
+        component["RRULE"] = rules
+    elif rules:
+        component["RRULE"] = rules[0]
+    else:
+        component.pop("RRULE", None)  # the event happens at DTSTART only
+
+
+_DAYS_IN_MONTH = {1: 31, 2: 29, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+
+
+def _never_matches(rule: Any) -> bool:
+    """Whether BYMONTHDAY asks for a day no month in BYMONTH has (FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30)."""
+    try:
+        days = [abs(int(d)) for d in rule.get("BYMONTHDAY") or []]
+        months = [int(m) for m in rule.get("BYMONTH") or []] or list(_DAYS_IN_MONTH)
+    except (TypeError, ValueError):
+        return False
+    return bool(days) and all(day > _DAYS_IN_MONTH.get(month, 31) for day in days for month in months)
 
 
 def _values(value: Any) -> list[Any]:
@@ -263,107 +312,53 @@ def _values(value: Any) -> list[Any]:
 
 
 def _occurrences(
-    series: recurring_ical_events.Series, start: datetime, end: datetime, budget: _Budget, label: str
+    series: recurring_ical_events.Series, start: datetime, end: datetime, budget: _Budget
 ) -> Iterator[Any]:
     for occurrence in series.between(start, end):
         # The padded window may hold more than the exact one; still, stop a flood early.
         budget.looked_at += 1
         if budget.looked_at > 2 * MAX_OCCURRENCES:
-            raise IcalError(f"{label} has more than {MAX_OCCURRENCES:,} events around the dates asked for.")
+            raise IcalError(f"{budget.label} has more than {MAX_OCCURRENCES:,} events around the dates asked for.")
         yield occurrence
 
 
 class _BoundedSeries(recurring_ical_events.Series):
-    """A series whose rules are walked lazily and stop at the end of the window.
+    """A series whose rules are walked one repetition at a time, within the file's budget.
 
     The library collects every start between two dates into a list (a SECONDLY rule is millions of
-    them) and lets dateutil search past the window for a rule that never matches again (up to the
-    year 9999); here starts are yielded one at a time and each rule ends where the window ends.
+    them) and lets dateutil walk on past the window until the rule ends; here each start is counted
+    and yielded as it comes, and each rule ends where the window ends.
     """
 
     class RecurrenceRules(recurring_ical_events.Series.RecurrenceRules):
+        budget: _Budget | None = None
+
         def rrule_between(self, span_start: Any, span_stop: Any) -> Iterator[Any]:
-            if is_pytz(self.tzinfo):  # icalendar uses zoneinfo; keep the library's pytz corrections
+            if self.budget is None or is_pytz(self.tzinfo):  # icalendar uses zoneinfo; keep pytz corrections
                 yield from super().rrule_between(span_start, span_stop)
                 return
             first = convert_to_datetime(span_start, self.tzinfo)
             last = convert_to_datetime(span_stop, self.tzinfo)
             for rule in self.rrules:
                 walked = rule
-                if isinstance(rule, DateutilRule):
-                    with warnings.catch_warnings():  # COUNT with UNTIL is deprecated in dateutil, and fine here
-                        warnings.simplefilter("ignore", DeprecationWarning)
-                        walked = rule.replace(until=_earlier(rule, last), cache=False)
-                for occurrence_start in walked.xafter(first, inc=True):
+                if isinstance(rule, DateutilRule):  # no cache: it would keep every start walked
+                    # End the walk with the window (dateutil's COUNT and UNTIL do not mix).
+                    walked = rule.replace(cache=False, **({} if rule._count else {"until": _earlier(rule, last)}))
+                for occurrence_start in walked:  # from DTSTART, as dateutil's own between() walks
+                    self.budget.step()
                     if occurrence_start > last:
                         break
                     # The library's UNTIL (a date, or in another zone) is the one RFC 5545 means.
-                    if rule.until is None or not compare_greater(occurrence_start, rule.until):
+                    if occurrence_start >= first and (
+                        rule.until is None or not compare_greater(occurrence_start, rule.until)
+                    ):
                         yield occurrence_start
+                self.budget.check_time()
 
 
 def _earlier(rule: DateutilRule, last: datetime) -> datetime:
     until = rule._until  # private in dateutil; replace() reads it the same way
     return until if until is not None and until < last else last
-
-
-_FREQ_SECONDS = {
-    "SECONDLY": 1,
-    "MINUTELY": 60,
-    "HOURLY": 3600,
-    "DAILY": 86400,
-    "WEEKLY": 7 * 86400,
-    "MONTHLY": 31 * 86400,
-    "YEARLY": 366 * 86400,
-}
-# How many days dateutil looks at in one period of a frequency; BY-lists of a finer unit than the
-# frequency (BYHOUR in a DAILY rule) multiply the times it tries in each of those days.
-_DAYS_PER_PERIOD = {"WEEKLY": 7, "MONTHLY": 31, "YEARLY": 366}
-_RANK = ["SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"]
-_TIME_LISTS = {"BYSECOND": 0, "BYMINUTE": 1, "BYHOUR": 2}
-
-
-def _rule_steps(component: icalendar.cal.Component, query_end: datetime) -> int:
-    """Estimate the steps dateutil takes to walk the event's rules from DTSTART to the window's end."""
-    try:
-        return _steps(component, query_end)
-    except (AttributeError, TypeError, ValueError, OverflowError):
-        return 0  # a broken DTSTART or RRULE is reported, with the event's name, when the series is built
-
-
-def _steps(component: icalendar.cal.Component, query_end: datetime) -> int:
-    rules = component.get("RRULE")
-    if not rules:
-        return 0
-    dtstart: Any = component["DTSTART"]
-    first = _as_utc(dtstart.dt, UTC)
-    steps = 0
-    for rule in rules if isinstance(rules, list) else [rules]:
-        freq = str((rule.get("FREQ") or [""])[0]).upper()
-        if freq not in _FREQ_SECONDS:
-            continue
-        interval = max(_int(rule.get("INTERVAL"), 1), 1)
-        last = query_end
-        for until in rule.get("UNTIL") or []:
-            with contextlib.suppress(TypeError, ValueError, OverflowError):
-                last = min(last, _as_utc(until, UTC))
-        periods = max(int((last - first).total_seconds()) // (_FREQ_SECONDS[freq] * interval), 0) + 1
-        count = _int(rule.get("COUNT"), 0)
-        if count > 0:
-            periods = min(periods, count)
-        per_period = _DAYS_PER_PERIOD.get(freq, 1)
-        for name, rank in _TIME_LISTS.items():
-            if _RANK.index(freq) > rank:
-                per_period *= max(len(rule.get(name) or []), 1)
-        steps += periods * per_period
-    return steps
-
-
-def _int(values: Any, default: int) -> int:
-    try:
-        return int(values[0]) if values else default
-    except (TypeError, ValueError):
-        return default
 
 
 def _use_own_timezones(calendar: icalendar.Calendar) -> None:
@@ -543,7 +538,9 @@ def fetch_calendar(url: str, *, timeout: float = 15) -> bytes:
                 headers={"Accept": "text/calendar, */*;q=0.5", "User-Agent": "frontdesk"},
                 timeout=timeout,
             )
-        except lib_http.BlockedAddress:
+        except lib_http.BlockedAddress as exc:
+            if str(exc).startswith("cannot resolve"):
+                raise IcalError(f"The calendar at {host} could not be reached (no such host).") from None
             raise IcalError(f"The calendar at {host} cannot be fetched: it is not a public internet address.") from None
         except TimeoutError:
             raise IcalError(f"The calendar at {host} did not answer within {timeout:g} seconds.") from None

@@ -10,6 +10,7 @@ Either way the loser gets `SlotUnavailable` ("This appointment time is no longer
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from frontdesk.scheduling.models import (
 )
 
 TAKEN = "This appointment time is no longer available."
+log = logging.getLogger(__name__)
 
 
 class SlotUnavailable(Exception):
@@ -524,6 +526,12 @@ def sync_due_calendars(*, now: datetime | None = None) -> int:
         "provider__primary_practice_location", "location"
     ):
         if feed.last_synced_at is None or feed.last_synced_at + timedelta(minutes=feed.sync_every_minutes) <= now:
-            sync_calendar_feed(actor=Actor.system("calendar-sync"), feed=feed, now=now)
+            try:
+                sync_calendar_feed(actor=Actor.system("calendar-sync"), feed=feed, now=now)
+            except Exception as exc:  # one feed's unexpected failure must not stop the others
+                log.exception("calendar feed %s failed to sync", feed.pk)
+                CalendarFeed.objects.filter(pk=feed.pk).update(
+                    last_error=f"Unexpected error while syncing: {type(exc).__name__}"
+                )
             count += 1
     return count
