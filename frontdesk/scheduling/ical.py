@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import recurring_ical_events
 import x_wr_timezone
-from dateutil.rrule import rrule as DateutilRule
+from dateutil.rrule import rrule as DateutilRule  # type: ignore[import-untyped, unused-ignore]
 from recurring_ical_events.util import compare_greater, convert_to_datetime, is_pytz
 
 from frontdesk.lib import http as lib_http
