@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 
 from frontdesk.clinic.models import PracticeLocation, Staff
 from frontdesk.scheduling import slots
@@ -23,13 +24,6 @@ from frontdesk.scheduling.models import (
     AvailabilityException,
     NoteType,
 )
-
-
-def _locations_of(provider: Staff) -> list[PracticeLocation]:
-    locations = list(provider.practice_locations.all())
-    if not locations and provider.primary_practice_location is not None:
-        locations = [provider.primary_practice_location]
-    return [location for location in locations if location.active]
 
 
 def _busy_rows(provider_ids: list[int], low: datetime, high: datetime) -> list[tuple[int, datetime, int, int | None]]:
@@ -66,89 +60,125 @@ def _busy_rows(provider_ids: list[int], low: datetime, high: datetime) -> list[t
     return [(p, epoch + timedelta(microseconds=us), m, n) for p, us, m, n in rows]
 
 
-def schedules(providers: Iterable[Staff], *, start: datetime, end: datetime) -> list[slots.ProviderSchedule]:
-    """Each provider's rules, openings, blocks and busy time around [start, end) (4 queries plus prefetches)."""
-    providers = list(providers)
-    ids = [p.pk for p in providers]
+class ProviderRef(NamedTuple):
+    pk: int
+    id: str  # Staff.id, the 32-character key slots are reported under
+
+
+def _places(provider_pks: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """provider pk → [(location key, time zone)] of the active locations they practise at
+    (their practice locations, else their primary location). Two queries."""
+    through = Staff.practice_locations.through
+    places: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for staff_pk, key, zone in through.objects.filter(
+        staff_id__in=provider_pks, practicelocation__active=True
+    ).values_list("staff_id", "practicelocation__id", "practicelocation__time_zone"):
+        places[staff_pk].append((str(key), zone))
+    for staff_pk, key, zone in Staff.objects.filter(
+        pk__in=provider_pks, primary_practice_location__active=True
+    ).values_list("pk", "primary_practice_location__id", "primary_practice_location__time_zone"):
+        if not places[staff_pk]:
+            places[staff_pk].append((str(key), zone))
+    return places
+
+
+def schedules(
+    providers: Iterable[Staff | ProviderRef], *, start: datetime, end: datetime
+) -> list[slots.ProviderSchedule]:
+    """Each provider's rules, openings, blocks and busy time around [start, end).
+
+    Seven small queries whatever the number of providers, all returning plain values (no model
+    instances): a search for fifty providers must stay within a few milliseconds.
+    """
+    refs = [ProviderRef(p.pk, str(p.id)) for p in providers]
+    ids = [ref.pk for ref in refs]
     margin = timedelta(days=1, hours=1)  # a visit lasts at most a day; buffers and windows reach across the edges
-    rules: dict[int, list[Availability]] = defaultdict(list)
-    availability = (
+    places = _places(ids)
+    zones: dict[str, ZoneInfo] = {}
+
+    def zone(name: str) -> ZoneInfo:
+        found = zones.get(name)
+        if found is None:
+            found = zones[name] = ZoneInfo(name)
+        return found
+
+    windows = list(
         Availability.objects.filter(provider_id__in=ids, start_date__lte=(end + margin).date())
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=(start - margin).date()))
-        .select_related("location")
-        .prefetch_related(Prefetch("note_types", queryset=NoteType.objects.only("unique_identifier")))
+        .values_list(
+            "pk",
+            "provider_id",
+            "location__id",
+            "frequency",
+            "interval",
+            "weekdays",
+            "start_date",
+            "end_date",
+            "start_time",
+            "end_time",
+            "hold",
+        )
     )
-    for row in availability:
-        rules[row.provider_id].append(row)
-    exceptions: dict[int, list[AvailabilityException]] = defaultdict(list)
-    for exception in AvailabilityException.objects.filter(
+    allowed: dict[int, set[str]] = defaultdict(set)
+    for window_pk, identifier in Availability.note_types.through.objects.filter(
+        availability_id__in=[w[0] for w in windows]
+    ).values_list("availability_id", "notetype__unique_identifier"):
+        allowed[window_pk].add(str(identifier))
+    rules: dict[int, list[slots.Rule]] = defaultdict(list)
+    for window_pk, provider_pk, location_key, frequency, interval, weekdays, first, last, begins, ends, hold in windows:
+        note_types = frozenset(allowed[window_pk]) or None
+        for key, zone_name in places[provider_pk]:
+            if location_key is not None and key != str(location_key):
+                continue
+            rules[provider_pk].append(
+                slots.Rule(
+                    location=key,
+                    zone=zone(zone_name),
+                    frequency=frequency,
+                    interval=interval,
+                    weekdays=frozenset(weekdays or []),
+                    start_date=first,
+                    end_date=last,
+                    start=begins,
+                    end=ends,
+                    note_types=note_types,
+                    hold=hold,
+                )
+            )
+    openings: dict[int, list[slots.Opening]] = defaultdict(list)
+    blocks: dict[int, list[slots.Interval]] = defaultdict(list)
+    for provider_pk, kind, location_key, opens_at, closes_at, hold in AvailabilityException.objects.filter(
         provider_id__in=ids, starts_at__lt=end + margin, ends_at__gt=start - margin
-    ).select_related("location"):
-        exceptions[exception.provider_id].append(exception)
-    busy: dict[int, list[slots.Interval]] = defaultdict(list)
+    ).values_list("provider_id", "kind", "location__id", "starts_at", "ends_at", "hold"):
+        if kind == AvailabilityException.Kind.BLOCK:
+            blocks[provider_pk].append(slots.Interval(opens_at, closes_at))
+            continue
+        for key, zone_name in places[provider_pk]:
+            if location_key is None or key == str(location_key):
+                openings[provider_pk].append(
+                    slots.Opening(location=key, start=opens_at, end=closes_at, hold=hold, zone=zone(zone_name))
+                )
     # Buffers by note type from one small query, so the big one needs no join.
     buffers = {
         pk: (timedelta(minutes=b), timedelta(minutes=a))
         for pk, b, a in NoteType.objects.values_list("pk", "buffer_before_minutes", "buffer_after_minutes")
     }
     none = (timedelta(0), timedelta(0))
-    booked = _busy_rows(ids, start - margin, end + margin)
     minute = timedelta(minutes=1)
-    for provider_id, begins, minutes, note_type_id in booked:
+    busy: dict[int, list[slots.Interval]] = defaultdict(list)
+    for provider_pk, booked_at, minutes, note_type_id in _busy_rows(ids, start - margin, end + margin):
         before, after = buffers.get(note_type_id, none) if note_type_id is not None else none
-        busy[provider_id].append(slots.trusted_interval(begins - before, begins + minutes * minute + after))
-    result = []
-    for provider in providers:
-        locations = _locations_of(provider)
-        by_key = {str(loc.id): loc for loc in locations}
-        provider_rules: list[slots.Rule] = []
-        for row in rules[provider.pk]:
-            note_types = frozenset(str(nt.unique_identifier) for nt in row.note_types.all()) or None
-            for location in [row.location] if row.location_id else locations:
-                if location is None or str(location.id) not in by_key:
-                    continue
-                provider_rules.append(
-                    slots.Rule(
-                        location=str(location.id),
-                        zone=ZoneInfo(location.time_zone),
-                        frequency=row.frequency,
-                        interval=row.interval,
-                        weekdays=frozenset(row.weekdays or []),
-                        start_date=row.start_date,
-                        end_date=row.end_date,
-                        start=row.start_time,
-                        end=row.end_time,
-                        note_types=note_types,
-                        hold=row.hold,
-                    )
-                )
-        openings = []
-        blocks = []
-        for change in exceptions[provider.pk]:
-            if change.kind == AvailabilityException.Kind.BLOCK:
-                blocks.append(slots.Interval(change.starts_at, change.ends_at))
-                continue
-            for location in [change.location] if change.location_id else locations:
-                if location is not None and str(location.id) in by_key:
-                    openings.append(
-                        slots.Opening(
-                            location=str(location.id),
-                            start=change.starts_at,
-                            end=change.ends_at,
-                            hold=change.hold,
-                            zone=ZoneInfo(location.time_zone),
-                        )
-                    )
-        result.append(
-            slots.ProviderSchedule(
-                provider=provider.id,
-                rules=tuple(provider_rules),
-                openings=tuple(openings),
-                blocks=tuple(blocks),
-                busy=tuple(busy[provider.pk]),
-            )
+        busy[provider_pk].append(slots.trusted_interval(booked_at - before, booked_at + minutes * minute + after))
+    return [
+        slots.ProviderSchedule(
+            provider=ref.id,
+            rules=tuple(rules[ref.pk]),
+            openings=tuple(openings[ref.pk]),
+            blocks=tuple(blocks[ref.pk]),
+            busy=tuple(busy[ref.pk]),
         )
-    return result
+        for ref in refs
+    ]
 
 
 def open_slots(
@@ -166,16 +196,12 @@ def open_slots(
     schedulable provider, at `location` if given). `for_patient` applies the note type's notice
     and horizon (staff book inside them)."""
     if providers is None:
-        providers = Staff.objects.filter(active=True, is_schedulable=True)
+        chosen = Staff.objects.filter(active=True, is_schedulable=True)
         if location is not None:
-            providers = providers.filter(
-                Q(practice_locations=location) | Q(primary_practice_location=location)
-            ).distinct()
-    providers = list(
-        providers.prefetch_related("practice_locations").select_related("primary_practice_location")
-        if hasattr(providers, "prefetch_related")
-        else providers
-    )
+            chosen = chosen.filter(Q(practice_locations=location) | Q(primary_practice_location=location)).distinct()
+        refs: list[Staff | ProviderRef] = [ProviderRef(pk, key) for pk, key in chosen.values_list("pk", "id")]
+    else:
+        refs = list(providers)
     duration = timedelta(minutes=duration_minutes or note_type.online_duration or 30)
     request = slots.SlotRequest(
         note_type=str(note_type.unique_identifier),
@@ -190,4 +216,4 @@ def open_slots(
         horizon=timedelta(days=note_type.horizon_days) if for_patient else None,
         location=str(location.id) if location is not None else None,
     )
-    return slots.find_slots(schedules(providers, start=start, end=end), request)
+    return slots.find_slots(schedules(refs, start=start, end=end), request)
