@@ -294,6 +294,7 @@ class Search:
     week: date
     duration: int
     reason: ReasonForVisit | None = None
+    moving: Appointment | None = None  # a reschedule: its own time does not count as busy
 
 
 @dataclass
@@ -354,6 +355,7 @@ def _open_slots(patient: Patient, search: Search, *, start: datetime, end: datet
         providers=search.providers,
         location=search.location,
         duration_minutes=search.duration,
+        ignore=search.moving,
     )
     by_key = {(s.provider, s.start.astimezone(zone).isoformat()): s for s in found}
     kept = hooks.filter_slots(patient, _slots_by_provider(found, zone))
@@ -471,6 +473,7 @@ def _resolve(
         week=data["date"],
         duration=duration,
         reason=reason,
+        moving=fixed,
     )
 
 
@@ -548,6 +551,7 @@ def _still_open(patient: Patient, search: Search, provider: Staff, start: dateti
         week=search.week,
         duration=search.duration,
         reason=search.reason,
+        moving=search.moving,
     )
     found = _open_slots(patient, only, start=start, end=start + timedelta(minutes=1))
     return next((s for s in found if s.provider == provider.id and s.start == start), None)

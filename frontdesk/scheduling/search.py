@@ -26,7 +26,9 @@ from frontdesk.scheduling.models import (
 )
 
 
-def _busy_rows(provider_ids: list[int], low: datetime, high: datetime) -> list[tuple[int, datetime, int, int | None]]:
+def _busy_rows(
+    provider_ids: list[int], low: datetime, high: datetime, *, ignore: int | None = None
+) -> list[tuple[int, datetime, int, int | None]]:
     """(provider, start, minutes, note type) of live appointments starting in [low, high).
 
     The hottest query of a search (thousands of rows): run as plain SQL so rows skip the ORM's
@@ -46,10 +48,12 @@ def _busy_rows(provider_ids: list[int], low: datetime, high: datetime) -> list[t
     sql = (
         f"SELECT provider_id, {start_column}, duration_minutes, note_type_id FROM {table} "  # noqa: S608 (only placeholders are interpolated)
         f"WHERE provider_id IN ({marks}) AND start_time >= %s AND start_time < %s "
-        "AND status <> %s AND entered_in_error_id IS NULL"
+        "AND status <> %s AND entered_in_error_id IS NULL AND dbid <> %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*provider_ids, low, high, AppointmentProgressStatus.CANCELLED])
+        cursor.execute(
+            sql, [*provider_ids, low, high, AppointmentProgressStatus.CANCELLED, ignore if ignore is not None else -1]
+        )
         rows = cursor.fetchall()
     if connection.vendor == "sqlite":
         return [
@@ -83,12 +87,13 @@ def _places(provider_pks: list[int]) -> dict[int, list[tuple[str, str]]]:
 
 
 def schedules(
-    providers: Iterable[Staff | ProviderRef], *, start: datetime, end: datetime
+    providers: Iterable[Staff | ProviderRef], *, start: datetime, end: datetime, ignore: Appointment | None = None
 ) -> list[slots.ProviderSchedule]:
     """Each provider's rules, openings, blocks and busy time around [start, end).
 
     Seven small queries whatever the number of providers, all returning plain values (no model
-    instances): a search for fifty providers must stay within a few milliseconds.
+    instances): a search for fifty providers must stay within a few milliseconds. `ignore` is an
+    appointment whose time does not count as busy (the one being rescheduled).
     """
     refs = [ProviderRef(p.pk, str(p.id)) for p in providers]
     ids = [ref.pk for ref in refs]
@@ -166,7 +171,9 @@ def schedules(
     none = (timedelta(0), timedelta(0))
     minute = timedelta(minutes=1)
     busy: dict[int, list[slots.Interval]] = defaultdict(list)
-    for provider_pk, booked_at, minutes, note_type_id in _busy_rows(ids, start - margin, end + margin):
+    for provider_pk, booked_at, minutes, note_type_id in _busy_rows(
+        ids, start - margin, end + margin, ignore=ignore.pk if ignore is not None else None
+    ):
         before, after = buffers.get(note_type_id, none) if note_type_id is not None else none
         busy[provider_pk].append(slots.trusted_interval(booked_at - before, booked_at + minutes * minute + after))
     return [
@@ -191,10 +198,12 @@ def open_slots(
     location: PracticeLocation | None = None,
     duration_minutes: int | None = None,
     for_patient: bool = True,
+    ignore: Appointment | None = None,
 ) -> list[slots.Slot]:
     """Open slots for `note_type` starting in [start, end), across `providers` (default: every
     schedulable provider, at `location` if given). `for_patient` applies the note type's notice
-    and horizon (staff book inside them)."""
+    and horizon (staff book inside them). `ignore`: an appointment being rescheduled, whose own time
+    is offered again."""
     if providers is None:
         chosen = Staff.objects.filter(active=True, is_schedulable=True)
         if location is not None:
@@ -216,4 +225,4 @@ def open_slots(
         horizon=timedelta(days=note_type.horizon_days) if for_patient else None,
         location=str(location.id) if location is not None else None,
     )
-    return slots.find_slots(schedules(refs, start=start, end=end), request)
+    return slots.find_slots(schedules(refs, start=start, end=end, ignore=ignore), request)

@@ -413,3 +413,34 @@ def test_telehealth_visits_get_a_meeting_link(alice: Any, dr_patel: Any) -> None
     )
 
     assert appointment.meeting_link == "https://meet.example.com/dr-patel"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_reschedule_search_offers_times_overlapping_the_visit_being_moved(
+    alice: Any, dr_patel: Any, boston: Any, office_visit: Any, weekday_hours: Any
+) -> None:
+    office_visit.slot_step_minutes = 15
+    services.save_note_type(actor=STAFF, note_type=office_visit)
+    visit = services.book_appointment(
+        actor=STAFF,
+        patient=alice,
+        provider=dr_patel,
+        location=boston,
+        note_type=office_visit,
+        start_time=datetime.combine(MONDAY, time(10), tzinfo=NY),
+    )
+    day = datetime.combine(MONDAY, time.min, tzinfo=NY)
+
+    def starts(**kwargs: Any) -> list[str]:
+        found = search.open_slots(note_type=office_visit, start=day, end=day + timedelta(days=1), now=NOW, **kwargs)
+        return [s.start.astimezone(NY).strftime("%H:%M") for s in found]
+
+    assert "10:15" not in starts()
+    assert {"09:45", "10:00", "10:15"} <= set(starts(ignore=visit))
+
+    moved = services.reschedule_appointment(
+        actor=Actor.for_user(alice.user),
+        appointment=visit,
+        start_time=datetime.combine(MONDAY, time(10, 15), tzinfo=NY),
+    )
+    assert moved.start_time == datetime.combine(MONDAY, time(10, 15), tzinfo=NY)
