@@ -271,24 +271,37 @@ SEARCHES = {
 }
 
 
-def filter_form_options(patient: Any, key: str, options: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Let plugins filter one booking-form list (`key`: appointment_types, locations, providers).
+def _keep_offered(answer: dict[str, Any], key: str, offered: dict[str, dict[str, str]]) -> list[dict[str, str]]:
+    kept = [
+        offered[str(item["id"])] for item in answer[key] if isinstance(item, dict) and str(item.get("id")) in offered
+    ]
+    return list({o["id"]: o for o in kept}.values())
 
-    `options` are {"id", "title"} dicts; the answer may only keep, drop or reorder them (an id
-    the host did not offer is ignored, so a plugin cannot make the portal book the unbookable).
+
+def filter_form_options(patient: Any, key: str, options: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Let plugins shape one booking-form list (`key`: appointment_types, locations, providers).
+
+    First `..._PRE_SEARCH` (no target, no context: a plugin may answer with its own list instead
+    of the clinic's), then `..._POST_SEARCH` with the list so far. `options` are {"id", "title"}
+    dicts; answers may only keep, drop or reorder them (an id the host did not offer is ignored,
+    so a plugin cannot make the portal book the unbookable). Each step costs a round trip only
+    when an enabled plugin responds to it.
     """
     name = SEARCHES[key]
+    pre = name.replace("__POST_SEARCH", "__PRE_SEARCH")
+    offered = {str(o["id"]): o for o in options}
+    [pre_effects] = ask([EventSpec(name=pre)]) or [[]]
+    pre_answers = [
+        a for a in _results(pre_effects, f"{pre}_RESULTS") if isinstance(a, dict) and isinstance(a.get(key), list)
+    ]
+    if pre_answers:
+        options = _keep_offered(pre_answers[-1], key, offered)
+        offered = {str(o["id"]): o for o in options}
     [effects] = ask([_patient_event(name, patient, **{key: options})]) or [[]]
     answers = [a for a in _results(effects, f"{name}_RESULTS") if isinstance(a, dict) and isinstance(a.get(key), list)]
     if not answers:
         return options
-    offered = {str(o["id"]): o for o in options}
-    kept = [
-        offered[str(item["id"])]
-        for item in answers[-1][key]
-        if isinstance(item, dict) and str(item.get("id")) in offered
-    ]
-    return list({o["id"]: o for o in kept}.values())
+    return _keep_offered(answers[-1], key, offered)
 
 
 SLOTS = "PATIENT_PORTAL__APPOINTMENTS__SLOTS__POST_SEARCH"

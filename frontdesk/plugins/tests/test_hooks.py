@@ -181,3 +181,30 @@ def test_a_null_slot_answer_means_no_slots(answers: dict[str, Any]) -> None:
     answers[hooks.SLOTS] = [effect(f"{hooks.SLOTS}_RESULTS", "null")]
 
     assert hooks.filter_slots(PATIENT, {"s1": {"2026-12-01": [{"start": "09:00", "end": "09:30"}]}}) == {}
+
+
+def test_pre_search_can_replace_the_list_then_post_search_filters_it(answers: dict[str, Any]) -> None:
+    post = hooks.SEARCHES["locations"]
+    pre = post.replace("__POST_SEARCH", "__PRE_SEARCH")
+    offered = [{"id": "l1", "title": "Boston"}, {"id": "l2", "title": "Denver"}, {"id": "l3", "title": "Austin"}]
+    answers[pre] = [
+        effect(
+            f"{pre}_RESULTS",
+            {
+                "locations": [
+                    {"id": "l3", "title": "Austin"},
+                    {"id": "l1", "title": "Boston"},
+                    {"id": "x", "title": "Nowhere"},
+                ]
+            },
+        )
+    ]
+    answers[post] = [
+        effect(f"{post}_RESULTS", {"locations": [{"id": "l1", "title": "Boston"}, {"id": "l2", "title": "Denver"}]})
+    ]
+
+    assert hooks.filter_form_options(PATIENT, "locations", offered) == [
+        {"id": "l1", "title": "Boston"},
+        {"id": "l2", "title": "Denver"},
+    ]
+    assert answers["__asked__"][-2:] == [[pre], [post]]
