@@ -203,8 +203,6 @@ def test_pre_search_can_replace_the_list_then_post_search_filters_it(answers: di
         effect(f"{post}_RESULTS", {"locations": [{"id": "l1", "title": "Boston"}, {"id": "l2", "title": "Denver"}]})
     ]
 
-    assert hooks.filter_form_options(PATIENT, "locations", offered) == [
-        {"id": "l1", "title": "Boston"},
-        {"id": "l2", "title": "Denver"},
-    ]
+    # PRE chose Austin and Boston; POST keeps Boston and cannot bring back Denver.
+    assert hooks.filter_form_options(PATIENT, "locations", offered) == [{"id": "l1", "title": "Boston"}]
     assert answers["__asked__"][-2:] == [[pre], [post]]
