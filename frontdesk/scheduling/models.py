@@ -355,7 +355,7 @@ class AvailabilityException(Timestamped):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
-        help_text="Empty: all of the provider's locations.",
+        help_text="For extra availability: where (empty: all of the provider's locations). Time off blocks the provider everywhere.",
     )
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.BLOCK)
     starts_at = models.DateTimeField()
