@@ -5,11 +5,11 @@ goes through `scheduling.services`."""
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -99,12 +99,28 @@ class NoteTypeAdmin(ServiceAdmin):
         return services.save_note_type(actor=actor, note_type=obj, changed=changed)
 
 
+class ReasonForVisitForm(forms.ModelForm):
+    class Meta:
+        model = ReasonForVisit
+        fields = ("code", "system", "display", "durations", "note_types", "is_active")
+
+    def clean_durations(self) -> list[int]:
+        try:
+            return services.clean_durations(self.cleaned_data.get("durations"))
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["durations"]) from None
+
+
 @admin.register(ReasonForVisit)
-class ReasonForVisitAdmin(admin.ModelAdmin):
+class ReasonForVisitAdmin(ServiceAdmin):
+    form = ReasonForVisitForm
     list_display = ("display", "code", "durations", "is_active")
     list_filter = ("is_active",)
     search_fields = ("display", "code")
     filter_horizontal = ("note_types",)
+
+    def save_with_service(self, *, actor: Any, obj: ReasonForVisit, changed: list[str]) -> ReasonForVisit:
+        return services.save_reason_for_visit(actor=actor, reason=obj, changed=changed)
 
 
 @admin.register(Availability)
@@ -228,9 +244,7 @@ class CalendarExportAdmin(admin.ModelAdmin):
         return settings.BASE_URL + reverse("scheduling:provider_feed", args=[obj.token])
 
     def save_model(self, request: HttpRequest, obj: CalendarExport, form: Any, change: bool) -> None:
-        if not obj.token:
-            obj.token = secrets.token_urlsafe(32)
-        super().save_model(request, obj, form, change)
+        services.save_calendar_export(actor=actor_for(request), export=obj)
 
 
 @admin.register(Appointment)
@@ -280,7 +294,6 @@ class AppointmentAdmin(ServiceAdmin):
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
-        admin_self = self
 
         class CheckedForm(form):  # type: ignore[misc, valid-type]
             """Run the booking checks while the form can still show their errors."""
@@ -297,7 +310,6 @@ class AppointmentAdmin(ServiceAdmin):
                     raise ValidationError(services.TAKEN)
                 return data
 
-        del admin_self
         return CheckedForm
 
     def changeform_view(

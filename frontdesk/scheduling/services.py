@@ -11,6 +11,7 @@ Either way the loser gets `SlotUnavailable` ("This appointment time is no longer
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ from frontdesk.scheduling.models import (
     AppointmentProgressStatus,
     Availability,
     AvailabilityException,
+    CalendarExport,
     CalendarFeed,
     NoteType,
     NoteTypeCategory,
@@ -103,6 +105,49 @@ def save_availability_exception(
         detail={"kind": exception.kind},
     )
     return exception
+
+
+def clean_durations(value: Any) -> list[int]:
+    """Allowed visit lengths, sorted and unique. Raises ValidationError (key "durations")."""
+    durations = value or []
+    if not isinstance(durations, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and 0 < d <= 480 for d in durations
+    ):
+        raise ValidationError({"durations": "Durations are whole minutes between 1 and 480, e.g. [15, 30]."})
+    return sorted(set(durations))
+
+
+@transaction.atomic
+def save_reason_for_visit(*, actor: Actor, reason: ReasonForVisit, changed: list[str] | None = None) -> ReasonForVisit:
+    """Validate and save a structured reason for visit. Raises ValidationError."""
+    reason.durations = clean_durations(reason.durations)
+    created = reason._state.adding
+    reason.full_clean()
+    reason.save()
+    record(
+        actor=actor,
+        action="reason_for_visit.created" if created else "reason_for_visit.updated",
+        target=reason,
+        detail={"fields": sorted(changed or [])},
+    )
+    return reason
+
+
+@transaction.atomic
+def save_calendar_export(*, actor: Actor, export: CalendarExport) -> CalendarExport:
+    """Save a provider's published calendar; a new one gets its secret address token."""
+    created = export._state.adding
+    if not export.token:
+        export.token = secrets.token_urlsafe(32)
+    export.full_clean()
+    export.save()
+    record(
+        actor=actor,
+        action="calendar_export.created" if created else "calendar_export.updated",
+        target=export,
+        detail={"busy_only": export.busy_only},
+    )
+    return export
 
 
 # --- appointments ----------------------------------------------------------------------------------

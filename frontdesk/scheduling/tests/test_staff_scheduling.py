@@ -202,3 +202,44 @@ def test_restored_and_rescheduled_statuses_show(booked: Appointment) -> None:
     services.restore_appointment(actor=STAFF, appointment=booked)
     booked.refresh_from_db()
     assert booked.status == AppointmentProgressStatus.UNCONFIRMED
+
+
+def test_reasons_for_visit_refuse_bad_durations_on_the_form(dana_client: Any) -> None:
+    from frontdesk.scheduling.models import ReasonForVisit
+
+    url = reverse("admin:scheduling_reasonforvisit_add")
+    bad = dana_client.post(
+        url,
+        {
+            "code": "R1",
+            "system": "http://snomed.info/sct",
+            "display": "Cough",
+            "durations": "[15, -5]",
+            "is_active": "on",
+        },
+    )
+    assert "Durations are whole minutes between 1 and 480" in bad.content.decode()
+    assert not ReasonForVisit.objects.exists()
+
+    dana_client.post(
+        url,
+        {
+            "code": "R1",
+            "system": "http://snomed.info/sct",
+            "display": "Cough",
+            "durations": "[30, 15, 30]",
+            "is_active": "on",
+        },
+    )
+    assert ReasonForVisit.objects.get().durations == [15, 30]
+
+
+def test_a_published_calendar_gets_a_secret_address(dana_client: Any, dr_patel: Any) -> None:
+    dana_client.post(reverse("admin:scheduling_calendarexport_add"), {"provider": dr_patel.pk, "busy_only": "on"})
+
+    export = CalendarExport.objects.get()
+    assert len(export.token) >= 40
+    assert (
+        "/calendars/"
+        in dana_client.get(reverse("admin:scheduling_calendarexport_change", args=[export.pk])).content.decode()
+    )
