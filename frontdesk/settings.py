@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "frontdesk.clinic",
     "frontdesk.scheduling",
     "frontdesk.plugins",
+    "frontdesk.fhir",
     "frontdesk.portal",
 ]
 

@@ -1,10 +1,12 @@
-"""Top-level routes: the portal at /, accounts at /accounts/, the back office at /admin/."""
+"""Top-level routes: the portal at /, accounts at /accounts/, the back office at /admin/,
+the FHIR API at /fhir/ and its OAuth2 token endpoint at /auth/token/."""
 
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path
 
 from frontdesk.accounts.admin import outbox_item_view, outbox_view
+from frontdesk.fhir.views import token as oauth_token
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -21,6 +23,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("frontdesk.accounts.urls")),
     path("calendars/", include("frontdesk.scheduling.urls")),
+    path("auth/token/", oauth_token, name="oauth_token"),
+    path("fhir/", include("frontdesk.fhir.urls")),
     path("healthz", healthz, name="healthz"),
     path("", include("frontdesk.portal.urls")),
 ]

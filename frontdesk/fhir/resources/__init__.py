@@ -1,0 +1,47 @@
+"""The resource types the API serves, one module each, and the registry the views and the
+CapabilityStatement read. A module declares a `RESOURCE` with its interactions, search
+parameters and handlers; adding it to `MODULES` is all it takes to serve and advertise it."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from frontdesk.fhir.search import Page, SearchParam
+
+Json = dict[str, Any]
+
+MODULES = ("practitioner", "location", "schedule")
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    resources: list[Json]
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """One served resource type.
+
+    `read(id)` returns the resource or None (→ 404). `search(params, page)` takes the parsed
+    parameters (canonical name → values) and returns one page and the total; it raises
+    SearchError for a bad value.
+    """
+
+    name: str
+    interactions: tuple[str, ...]
+    search_params: tuple[SearchParam, ...] = ()
+    read: Callable[[str], Json | None] | None = None
+    search: Callable[[dict[str, list[str]], Page], SearchResult] | None = None
+    documentation: str = ""
+
+
+@cache
+def registry() -> dict[str, ResourceType]:
+    """Return the served resource types by name, in `MODULES` order."""
+    types = [importlib.import_module(f"{__name__}.{name}").RESOURCE for name in MODULES]
+    return {t.name: t for t in types}

@@ -1,0 +1,137 @@
+"""Search parameters, `_count`/`_offset` paging and searchset Bundles, the way Canvas pages.
+
+Canvas (reference §0): `_count` defaults to 10, at most 100; `_offset` picks the page; the Bundle
+carries `total` and `link[]` with `self`, `first`, `next` and `last` as URLs relative to the FHIR
+base (`/Practitioner?...&_count=10&_offset=0`); an empty result has no links. A `previous` link
+is added on later pages (standard FHIR; Canvas's clients ignore it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import QueryDict
+
+DEFAULT_COUNT = 10
+MAX_COUNT = 100
+PAGING = ("_count", "_offset")
+
+
+class SearchError(ValueError):
+    """Raised with a message naming the parameter and the problem; answered with a 400."""
+
+
+@dataclass(frozen=True)
+class SearchParam:
+    """A search parameter as the CapabilityStatement lists it. `aliases` are other accepted spellings."""
+
+    name: str
+    type: str  # FHIR SearchParamType: token, string, reference, date, number, ...
+    documentation: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Page:
+    count: int
+    offset: int
+
+    def window(self) -> slice:
+        return slice(self.offset, self.offset + self.count)
+
+
+def _non_negative_int(query: QueryDict, name: str, default: int) -> int:
+    values = query.getlist(name)
+    if not values:
+        return default
+    if len(values) > 1:
+        raise SearchError(f"{name} may be given only once")
+    try:
+        value = int(values[0])
+    except ValueError:
+        raise SearchError(f"{name} must be a whole number, not '{values[0]}'") from None
+    if value < 0:
+        raise SearchError(f"{name} must not be negative")
+    return value
+
+
+def parse_page(query: QueryDict) -> Page:
+    """Return the page asked for; `_count` above the maximum is lowered to it. Raises SearchError."""
+    count = min(_non_negative_int(query, "_count", DEFAULT_COUNT), MAX_COUNT)
+    return Page(count=count, offset=_non_negative_int(query, "_offset", 0))
+
+
+def parse_params(query: QueryDict, params: Sequence[SearchParam]) -> dict[str, list[str]]:
+    """Return the values given for each declared parameter, keyed by its canonical name.
+
+    Raises SearchError for a parameter the resource does not declare (rather than silently
+    returning everything), and for an empty value (Canvas rejects empty strings).
+    """
+    by_name = {alias: p.name for p in params for alias in (p.name, *p.aliases)}
+    values: dict[str, list[str]] = {}
+    for key in query:
+        if key in PAGING:
+            continue
+        if key not in by_name:
+            raise SearchError(f"Unknown search parameter '{key}'")
+        for value in query.getlist(key):
+            if not value.strip():
+                raise SearchError(f"Search parameter '{key}' must not be empty")
+            values.setdefault(by_name[key], []).append(value)
+    return values
+
+
+def parse_bool(name: str, value: str) -> bool:
+    """Return the boolean a "true"/"false" value (any case) means. Raises SearchError otherwise."""
+    lowered = value.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    raise SearchError(f"{name} must be true or false, not '{value}'")
+
+
+def split_or(values: list[str]) -> list[list[str]]:
+    """FHIR's search value lists: repetitions are AND, commas inside a value are OR."""
+    return [[v for v in value.split(",") if v] for value in values]
+
+
+def _link(resource_type: str, query: QueryDict, count: int, offset: int) -> str:
+    kept = [(k, v) for k in query for v in query.getlist(k) if k not in PAGING]
+    return f"/{resource_type}?" + urlencode([*kept, ("_count", count), ("_offset", offset)])
+
+
+def searchset(
+    *,
+    resource_type: str,
+    query: QueryDict,
+    page: Page,
+    total: int,
+    resources: list[dict[str, Any]],
+    full_url: Callable[[dict[str, Any]], str] | None = None,
+) -> dict[str, Any]:
+    """Return a searchset Bundle for one page of results."""
+    bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": total}
+    if total:
+        links = [("self", page.offset), ("first", 0)]
+        if page.count:
+            if page.offset > 0:
+                links.append(("previous", max(page.offset - page.count, 0)))
+            if page.offset + page.count < total:
+                links.append(("next", page.offset + page.count))
+            links.append(("last", (total - 1) // page.count * page.count))
+        bundle["link"] = [
+            {"relation": relation, "url": _link(resource_type, query, page.count, offset)} for relation, offset in links
+        ]
+    if resources:
+        entries = []
+        for resource in resources:
+            entry: dict[str, Any] = {}
+            if full_url is not None:
+                entry["fullUrl"] = full_url(resource)
+            entry["resource"] = resource
+            entry["search"] = {"mode": "match"}
+            entries.append(entry)
+        bundle["entry"] = entries
+    return bundle

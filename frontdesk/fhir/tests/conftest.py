@@ -1,0 +1,102 @@
+"""FHIR fixtures: a clinic with two locations and three staff, a registered OAuth client, and
+`api`, a test client that sends a Bearer token; `parse` checks a body with fhirclient's strict R4 models."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+from fhirclient.models.fhirelementfactory import FHIRElementFactory
+
+from frontdesk.accounts.models import CanvasUser
+from frontdesk.audit.services import Actor
+from frontdesk.clinic.models import PracticeLocation, Staff, StaffRole
+from frontdesk.clinic.services import save_location, save_staff
+from frontdesk.fhir import services
+from frontdesk.fhir.services import NewClient
+
+
+def parse(response: Any) -> dict[str, Any]:
+    """Return the JSON body after checking its content type and parsing it with the strict R4 models."""
+    assert response["Content-Type"].startswith("application/fhir+json"), response["Content-Type"]
+    body = json.loads(response.content)
+    FHIRElementFactory.instantiate(body["resourceType"], body)  # raises FHIRValidationError
+    return body
+
+
+@pytest.fixture
+def boston(db: Any) -> PracticeLocation:
+    return save_location(
+        actor=Actor.system("tests"),
+        location=PracticeLocation(
+            full_name="Harbor Clinic",
+            short_name="Boston",
+            time_zone="America/New_York",
+            address_line1="1 Harbor St",
+            city="Boston",
+            state_code="MA",
+            postal_code="02110",
+            phone="6175550100",
+        ),
+    )
+
+
+@pytest.fixture
+def denver(db: Any) -> PracticeLocation:
+    return save_location(
+        actor=Actor.system("tests"),
+        location=PracticeLocation(full_name="Mile High Clinic", time_zone="America/Denver"),
+    )
+
+
+@pytest.fixture
+def dr_patel(db: Any) -> Staff:
+    user = CanvasUser.objects.create_user(email="maya.patel@example.com", password="x-long-password-1", is_staff=True)
+    staff = save_staff(
+        actor=Actor.system("tests"),
+        staff=Staff(
+            first_name="Maya", last_name="Patel", prefix="Dr.", is_schedulable=True, npi_number="1234567893", user=user
+        ),
+    )
+    StaffRole.objects.create(staff=staff, role_type=StaffRole.RoleType.CLINICAL, code="MD", name="Physician")
+    return staff
+
+
+@pytest.fixture
+def nurse_lee(db: Any) -> Staff:
+    return save_staff(
+        actor=Actor.system("tests"),
+        staff=Staff(first_name="Sam", last_name="Lee", is_schedulable=True),
+    )
+
+
+@pytest.fixture
+def clerk_ortiz(db: Any) -> Staff:
+    """Front-desk staff: not schedulable."""
+    return save_staff(actor=Actor.system("tests"), staff=Staff(first_name="Ana", last_name="Ortiz"))
+
+
+@pytest.fixture
+def oauth_client(db: Any) -> NewClient:
+    return services.create_oauth_client(actor=Actor.system("tests"), name="Acme scheduling")
+
+
+def token_for(client: Client, new: NewClient, scope: str = "") -> str:
+    data = {"grant_type": "client_credentials", "client_id": new.client.client_id, "client_secret": new.secret}
+    if scope:
+        data["scope"] = scope
+    response = client.post("/auth/token/", data)
+    assert response.status_code == 200, response.content
+    return str(response.json()["access_token"])
+
+
+def api_client(new: NewClient, scope: str = "") -> Client:
+    """A test client whose every request carries a token issued to `new` with `scope`."""
+    return Client(headers={"Authorization": f"Bearer {token_for(Client(), new, scope)}"})
+
+
+@pytest.fixture
+def api(oauth_client: NewClient) -> Client:
+    return api_client(oauth_client)

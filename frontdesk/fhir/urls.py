@@ -1,0 +1,9 @@
+from django.urls import path
+
+from frontdesk.fhir import views
+
+urlpatterns = [
+    path("metadata", views.metadata, name="fhir_metadata"),
+    path("<str:resource_type>", views.type_endpoint, name="fhir_type"),
+    path("<str:resource_type>/<str:resource_id>", views.instance_endpoint, name="fhir_instance"),
+]
