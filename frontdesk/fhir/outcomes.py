@@ -27,20 +27,29 @@ class FhirResponse(HttpResponse):
         )
 
 
-def operation_outcome(*, code: str, text: str, diagnostics: str = "") -> dict[str, Any]:
-    """Return an OperationOutcome with one error issue."""
+def operation_outcome(*, code: str, text: str, diagnostics: str = "", element: str = "") -> dict[str, Any]:
+    """Return an OperationOutcome with one error issue; `element` (a FHIRPath) goes in `expression`."""
     issue: dict[str, Any] = {"severity": "error", "code": code, "details": {"text": text}}
     if diagnostics:
         issue["diagnostics"] = diagnostics
+    if element:
+        issue["expression"] = [element]
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 
-def error(status: int, *, code: str, text: str, diagnostics: str = "") -> FhirResponse:
-    return FhirResponse(operation_outcome(code=code, text=text, diagnostics=diagnostics), status=status)
+def error(status: int, *, code: str, text: str, diagnostics: str = "", element: str = "") -> FhirResponse:
+    return FhirResponse(
+        operation_outcome(code=code, text=text, diagnostics=diagnostics, element=element), status=status
+    )
 
 
-def bad_request(diagnostics: str) -> FhirResponse:
-    return error(400, code="invalid", text="Bad request", diagnostics=diagnostics)
+def bad_request(diagnostics: str, *, element: str = "") -> FhirResponse:
+    return error(400, code="invalid", text="Bad request", diagnostics=diagnostics, element=element)
+
+
+def business_rule(text: str, *, element: str = "") -> FhirResponse:
+    """422: Canvas puts the reason in the text (e.g. "This appointment time is no longer available.")."""
+    return error(422, code="business-rule", text=text, element=element)
 
 
 def unauthorized(diagnostics: str, *, token_given: bool) -> FhirResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import logging
 from collections.abc import Callable
 from functools import wraps
@@ -22,7 +23,7 @@ from frontdesk.fhir import outcomes, services
 from frontdesk.fhir.capability import capability_statement
 from frontdesk.fhir.models import TOKEN_LIFETIME, AccessToken, OAuthClient, token_digest
 from frontdesk.fhir.outcomes import FhirResponse
-from frontdesk.fhir.resources import ResourceType, registry
+from frontdesk.fhir.resources import BusinessRule, Invalid, Json, ResourceType, registry
 from frontdesk.fhir.scopes import InvalidScope, access_for, allows, format_scopes, parse_scopes
 from frontdesk.fhir.search import SearchError, parse_page, parse_params, searchset
 
@@ -154,7 +155,8 @@ def fhir_interaction(interaction: str) -> Callable[[FhirView], FhirView]:
     """Guard a view on `<Type>` URLs: a usable Bearer token (401), a served type (404), an
     interaction the type supports (405) and a scope covering it (403), in that order.
 
-    The view is called with the ResourceType in place of the `resource_type` URL argument.
+    The view is called with the ResourceType in place of the `resource_type` URL argument and
+    the Actor (the token's client) that its writes are recorded under.
     """
     access = access_for(interaction)
 
@@ -174,7 +176,8 @@ def fhir_interaction(interaction: str) -> Callable[[FhirView], FhirView]:
                 return outcomes.forbidden(
                     f"This token's scope ({format_scopes(access_token.scopes)}) does not include {needed}."
                 )
-            return view(request, resource, **kwargs)
+            actor = Actor.system(f"oauth-client:{access_token.client.client_id}")
+            return view(request, resource, actor, **kwargs)
 
         return wrapped
 
@@ -182,7 +185,7 @@ def fhir_interaction(interaction: str) -> Callable[[FhirView], FhirView]:
 
 
 @fhir_interaction("read")
-def _read(request: HttpRequest, resource: ResourceType, resource_id: str) -> HttpResponse:
+def _read(request: HttpRequest, resource: ResourceType, actor: Actor, resource_id: str) -> HttpResponse:
     assert resource.read is not None  # noqa: S101 - every type declaring "read" has a reader
     body = resource.read(resource_id)
     if body is None:
@@ -191,7 +194,7 @@ def _read(request: HttpRequest, resource: ResourceType, resource_id: str) -> Htt
 
 
 @fhir_interaction("search-type")
-def _search(request: HttpRequest, resource: ResourceType) -> HttpResponse:
+def _search(request: HttpRequest, resource: ResourceType, actor: Actor) -> HttpResponse:
     assert resource.search is not None  # noqa: S101 - every type declaring "search-type" has a search
     try:
         page = parse_page(request.GET)
@@ -212,14 +215,52 @@ def _search(request: HttpRequest, resource: ResourceType) -> HttpResponse:
     )
 
 
+def _body(request: HttpRequest) -> Json:
+    """Return the request's JSON object. Raises Invalid when it is not one."""
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise Invalid("", "The body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise Invalid("", "The body must be a JSON object (a FHIR resource).")
+    return body
+
+
+def _wants_representation(request: HttpRequest) -> bool:
+    """Canvas answers writes with a null body; `Prefer: return=representation` asks for the resource."""
+    prefs = [p.strip().lower() for p in request.headers.get("Prefer", "").split(",")]
+    return "return=representation" in prefs
+
+
+def _write_error(exc: Invalid | BusinessRule) -> HttpResponse:
+    if isinstance(exc, Invalid):
+        return outcomes.bad_request(exc.message, element=exc.element)
+    return outcomes.business_rule(exc.text, element=exc.element)
+
+
 @fhir_interaction("create")
-def _create(request: HttpRequest, resource: ResourceType) -> HttpResponse:  # pragma: no cover - no type creates yet
-    return outcomes.not_supported()
+def _create(request: HttpRequest, resource: ResourceType, actor: Actor) -> HttpResponse:
+    assert resource.create is not None  # noqa: S101 - every type declaring "create" has a creator
+    try:
+        created = resource.create(_body(request), actor)
+    except (Invalid, BusinessRule) as exc:
+        return _write_error(exc)
+    response = FhirResponse(created, status=201) if _wants_representation(request) else HttpResponse(status=201)
+    # fhirstarter's current format (reference §0): relative, no version.
+    response["Location"] = f"/{resource.name}/{created['id']}"
+    return response
 
 
 @fhir_interaction("update")
-def _update(request: HttpRequest, resource: ResourceType, resource_id: str) -> HttpResponse:  # pragma: no cover
-    return outcomes.not_supported()
+def _update(request: HttpRequest, resource: ResourceType, actor: Actor, resource_id: str) -> HttpResponse:
+    assert resource.update is not None  # noqa: S101 - every type declaring "update" has an updater
+    try:
+        updated = resource.update(resource_id, _body(request), actor)
+    except (Invalid, BusinessRule) as exc:
+        return _write_error(exc)
+    if updated is None:
+        return outcomes.not_found(resource.name, resource_id)
+    return FhirResponse(updated) if _wants_representation(request) else HttpResponse(status=200)
 
 
 @csrf_exempt

@@ -10,11 +10,32 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from frontdesk.audit.services import Actor
 from frontdesk.fhir.search import Page, SearchParam
 
 Json = dict[str, Any]
 
-MODULES = ("practitioner", "location", "schedule")
+MODULES = ("practitioner", "location", "schedule", "slot", "appointment")
+
+
+class Invalid(Exception):
+    """Raised by a create or update for a body that is not valid: answered 400 `invalid`,
+    naming the element (a FHIRPath such as `Appointment.start`)."""
+
+    def __init__(self, element: str, message: str) -> None:
+        super().__init__(message)
+        self.element = element
+        self.message = message
+
+
+class BusinessRule(Exception):
+    """Raised by a create or update the business rules refuse: answered 422 `business-rule` with
+    `text` (Canvas's wording) and the element it concerns, if one."""
+
+    def __init__(self, text: str, element: str = "") -> None:
+        super().__init__(text)
+        self.text = text
+        self.element = element
 
 
 @dataclass(frozen=True)
@@ -29,7 +50,9 @@ class ResourceType:
 
     `read(id)` returns the resource or None (→ 404). `search(params, page)` takes the parsed
     parameters (canonical name → values) and returns one page and the total; it raises
-    SearchError for a bad value.
+    SearchError for a bad value. `create(body, actor)` returns the created resource;
+    `update(id, body, actor)` returns the updated resource or None (→ 404). Both raise Invalid or
+    BusinessRule and write nothing then.
     """
 
     name: str
@@ -37,6 +60,8 @@ class ResourceType:
     search_params: tuple[SearchParam, ...] = ()
     read: Callable[[str], Json | None] | None = None
     search: Callable[[dict[str, list[str]], Page], SearchResult] | None = None
+    create: Callable[[Json, Actor], Json] | None = None
+    update: Callable[[str, Json, Actor], Json | None] | None = None
     documentation: str = ""
 
 

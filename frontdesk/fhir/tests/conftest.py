@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, time
 from typing import Any
 
 import pytest
@@ -12,14 +13,17 @@ from fhirclient.models.fhirelementfactory import FHIRElementFactory
 
 from frontdesk.accounts.models import CanvasUser
 from frontdesk.audit.services import Actor
-from frontdesk.clinic.models import PracticeLocation, Staff, StaffRole
-from frontdesk.clinic.services import save_location, save_staff
+from frontdesk.clinic.models import Patient, PracticeLocation, Staff, StaffRole
+from frontdesk.clinic.services import create_patient, save_location, save_staff
 from frontdesk.fhir import services
 from frontdesk.fhir.services import NewClient
+from frontdesk.scheduling.models import Availability, NoteType
+from frontdesk.scheduling.services import save_availability, save_note_type
 
 
 def parse(response: Any) -> dict[str, Any]:
     """Return the JSON body after checking its content type and parsing it with the strict R4 models."""
+    assert response.content, "empty body"
     assert response["Content-Type"].startswith("application/fhir+json"), response["Content-Type"]
     body = json.loads(response.content)
     FHIRElementFactory.instantiate(body["resourceType"], body)  # raises FHIRValidationError
@@ -100,3 +104,49 @@ def api_client(new: NewClient, scope: str = "") -> Client:
 @pytest.fixture
 def api(oauth_client: NewClient) -> Client:
     return api_client(oauth_client)
+
+
+@pytest.fixture
+def office_visit(db: Any) -> NoteType:
+    return save_note_type(
+        actor=Actor.system("tests"),
+        note_type=NoteType(
+            name="Office Visit",
+            code="185389009",
+            display="Follow-up visit",
+            is_scheduleable=True,
+            is_default_appointment_type=True,
+            online_duration=30,
+        ),
+    )
+
+
+@pytest.fixture
+def alice(db: Any) -> Patient:
+    return create_patient(
+        actor=Actor.system("tests"), first_name="Alice", last_name="Adams", birth_date=date(1990, 5, 1)
+    )
+
+
+@pytest.fixture
+def charlie(db: Any) -> Patient:
+    return create_patient(
+        actor=Actor.system("tests"), first_name="Charlie", last_name="Chen", birth_date=date(1985, 2, 3)
+    )
+
+
+@pytest.fixture
+def patel_in_boston(dr_patel: Staff, boston: PracticeLocation, office_visit: NoteType) -> Availability:
+    """Dr. Patel sees patients in Boston on weekdays, 9:00 to 17:00 local time."""
+    dr_patel.practice_locations.add(boston)
+    return save_availability(
+        actor=Actor.system("tests"),
+        availability=Availability(
+            provider=dr_patel,
+            location=boston,
+            weekdays=[0, 1, 2, 3, 4],
+            start_date=date(2026, 1, 1),
+            start_time=time(9),
+            end_time=time(17),
+        ),
+    )

@@ -27,7 +27,23 @@ def test_it_describes_the_server_without_a_token(client: Client, db: Any) -> Non
 def test_it_lists_the_registered_types_with_their_interactions_and_parameters(client: Client, db: Any) -> None:
     resources = {r["type"]: r for r in parse(client.get("/fhir/metadata"))["rest"][0]["resource"]}
 
-    assert set(resources) == set(registry()) == {"Practitioner", "Location", "Schedule"}
+    assert set(resources) == set(registry()) == {"Practitioner", "Location", "Schedule", "Slot", "Appointment"}
+    assert [i["code"] for i in resources["Appointment"]["interaction"]] == ["read", "search-type", "create", "update"]
+    assert [i["code"] for i in resources["Slot"]["interaction"]] == ["search-type"]
+    assert {p["name"] for p in resources["Slot"]["searchParam"]} == {
+        "schedule",
+        "start",
+        "end",
+        "duration",
+        "appointment-type",
+    }
+    assert {p["name"] for p in resources["Appointment"]["searchParam"]} == {
+        "_id",
+        "patient",
+        "practitioner",
+        "date",
+        "status",
+    }
     assert [i["code"] for i in resources["Practitioner"]["interaction"]] == ["read", "search-type"]
     assert [i["code"] for i in resources["Schedule"]["interaction"]] == ["search-type"]
     assert "searchParam" not in resources["Schedule"]
