@@ -103,3 +103,27 @@ def record(
         ip_address=ctx.ip if ctx else None,
         request_id=ctx.request_id if ctx else "",
     )
+
+
+def save_recorded(
+    *,
+    actor: Actor,
+    obj: Any,
+    action: str,
+    patient_key: str = "",
+    detail: dict[str, Any] | None = None,
+) -> Any:
+    """Validate (`full_clean`), save and audit one model instance as `<action>.created` or
+    `<action>.updated`; return it. The shape most simple services share; call it inside the
+    service's transaction. Raises ValidationError (nothing saved or recorded)."""
+    created = obj._state.adding
+    obj.full_clean()
+    obj.save()
+    record(
+        actor=actor,
+        action=f"{action}.{'created' if created else 'updated'}",
+        patient_key=patient_key,
+        target=obj,
+        detail=detail,
+    )
+    return obj

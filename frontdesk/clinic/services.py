@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
 
-from frontdesk.audit.services import Actor, record
+from frontdesk.audit.services import Actor, record, save_recorded
 from frontdesk.clinic.models import (
     AllergyIntolerance,
     CareTeamMembership,
@@ -224,16 +224,9 @@ def save_staff(*, actor: Actor, staff: Staff, changed: list[str] | None = None) 
 
 @transaction.atomic
 def save_location(*, actor: Actor, location: PracticeLocation, changed: list[str] | None = None) -> PracticeLocation:
-    created = location._state.adding
-    location.full_clean()
-    location.save()
-    record(
-        actor=actor,
-        action="location.created" if created else "location.updated",
-        target=location,
-        detail={"fields": _changed_fields(location, changed)},
+    return save_recorded(
+        actor=actor, obj=location, action="location", detail={"fields": _changed_fields(location, changed)}
     )
-    return location
 
 
 @transaction.atomic

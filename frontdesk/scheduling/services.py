@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from frontdesk.audit.services import Actor, record
+from frontdesk.audit.services import Actor, record, save_recorded
 from frontdesk.clinic.models import Patient, PracticeLocation, Staff
 from frontdesk.events.services import record_event
 from frontdesk.scheduling.models import (
@@ -52,16 +52,7 @@ class SlotUnavailable(Exception):
 @transaction.atomic
 def save_note_type(*, actor: Actor, note_type: NoteType, changed: list[str] | None = None) -> NoteType:
     """Validate and save a note type. Raises ValidationError."""
-    created = note_type._state.adding
-    note_type.full_clean()
-    note_type.save()
-    record(
-        actor=actor,
-        action="note_type.created" if created else "note_type.updated",
-        target=note_type,
-        detail={"fields": sorted(changed or [])},
-    )
-    return note_type
+    return save_recorded(actor=actor, obj=note_type, action="note_type", detail={"fields": sorted(changed or [])})
 
 
 @transaction.atomic
@@ -93,18 +84,9 @@ def save_availability_exception(
     *, actor: Actor, exception: AvailabilityException, changed: list[str] | None = None
 ) -> AvailabilityException:
     """Validate and save a block or one-off opening. Raises ValidationError."""
-    created = exception._state.adding
-    exception.full_clean()
-    if exception.ends_at <= exception.starts_at:
+    if exception.starts_at and exception.ends_at and exception.ends_at <= exception.starts_at:
         raise ValidationError({"ends_at": "The end must be after the start."})
-    exception.save()
-    record(
-        actor=actor,
-        action="availability_exception.created" if created else "availability_exception.updated",
-        target=exception,
-        detail={"kind": exception.kind},
-    )
-    return exception
+    return save_recorded(actor=actor, obj=exception, action="availability_exception", detail={"kind": exception.kind})
 
 
 def clean_durations(value: Any) -> list[int]:
@@ -121,33 +103,15 @@ def clean_durations(value: Any) -> list[int]:
 def save_reason_for_visit(*, actor: Actor, reason: ReasonForVisit, changed: list[str] | None = None) -> ReasonForVisit:
     """Validate and save a structured reason for visit. Raises ValidationError."""
     reason.durations = clean_durations(reason.durations)
-    created = reason._state.adding
-    reason.full_clean()
-    reason.save()
-    record(
-        actor=actor,
-        action="reason_for_visit.created" if created else "reason_for_visit.updated",
-        target=reason,
-        detail={"fields": sorted(changed or [])},
-    )
-    return reason
+    return save_recorded(actor=actor, obj=reason, action="reason_for_visit", detail={"fields": sorted(changed or [])})
 
 
 @transaction.atomic
 def save_calendar_export(*, actor: Actor, export: CalendarExport) -> CalendarExport:
     """Save a provider's published calendar; a new one gets its secret address token."""
-    created = export._state.adding
     if not export.token:
         export.token = secrets.token_urlsafe(32)
-    export.full_clean()
-    export.save()
-    record(
-        actor=actor,
-        action="calendar_export.created" if created else "calendar_export.updated",
-        target=export,
-        detail={"busy_only": export.busy_only},
-    )
-    return export
+    return save_recorded(actor=actor, obj=export, action="calendar_export", detail={"busy_only": export.busy_only})
 
 
 # --- appointments ----------------------------------------------------------------------------------
