@@ -8,6 +8,7 @@ is added on later pages (standard FHIR; Canvas's clients ignore it).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -95,6 +96,28 @@ def parse_bool(name: str, value: str) -> bool:
 def split_or(values: list[str]) -> list[list[str]]:
     """FHIR's search value lists: repetitions are AND, commas inside a value are OR."""
     return [[v for v in value.split(",") if v] for value in values]
+
+
+def reference_ids(name: str, prefix: str, values: list[str]) -> list[str]:
+    """Return the ids in `<prefix>/<id>` (or bare id) references. Raises SearchError for another type."""
+    ids = []
+    for value in values:
+        kind, sep, key = value.rpartition("/")
+        if sep and kind != prefix:
+            raise SearchError(f"{name} must reference a {prefix}, not '{value}'")
+        ids.append(key)
+    return ids
+
+
+def uuids(values: list[str]) -> list[uuid.UUID]:
+    """Return the values that are UUIDs; an id that cannot exist matches nothing."""
+    keys = []
+    for value in values:
+        try:
+            keys.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return keys
 
 
 def _link(resource_type: str, query: QueryDict, count: int, offset: int) -> str:

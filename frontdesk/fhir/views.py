@@ -190,6 +190,8 @@ def _read(request: HttpRequest, resource: ResourceType, actor: Actor, resource_i
     body = resource.read(resource_id)
     if body is None:
         return outcomes.not_found(resource.name, resource_id)
+    if resource.audit is not None:
+        resource.audit(actor, [body])
     return FhirResponse(body)
 
 
@@ -201,6 +203,8 @@ def _search(request: HttpRequest, resource: ResourceType, actor: Actor) -> HttpR
         result = resource.search(parse_params(request.GET, resource.search_params), page)
     except SearchError as exc:
         return outcomes.bad_request(str(exc))
+    if resource.audit is not None:
+        resource.audit(actor, result.resources)
     base = request.build_absolute_uri(reverse("fhir_type", args=[resource.name])).rsplit("/", 1)[0]
     full_url = (lambda r: f"{base}/{r['resourceType']}/{r['id']}") if "read" in resource.interactions else None
     return FhirResponse(

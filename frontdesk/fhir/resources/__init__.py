@@ -15,7 +15,17 @@ from frontdesk.fhir.search import Page, SearchParam
 
 Json = dict[str, Any]
 
-MODULES = ("practitioner", "location", "schedule", "slot", "appointment")
+MODULES = (
+    "practitioner",
+    "location",
+    "schedule",
+    "slot",
+    "appointment",
+    "patient",
+    "condition",
+    "medication_statement",
+    "allergy_intolerance",
+)
 
 
 class Invalid(Exception):
@@ -53,6 +63,9 @@ class ResourceType:
     SearchError for a bad value. `create(body, actor)` returns the created resource;
     `update(id, body, actor)` returns the updated resource or None (→ 404). Both raise Invalid or
     BusinessRule and write nothing then.
+
+    `audit(actor, resources)`, for types holding patient data, is called with every resource a
+    read or search returns, before the response is sent: it records who viewed which chart.
     """
 
     name: str
@@ -62,6 +75,7 @@ class ResourceType:
     search: Callable[[dict[str, list[str]], Page], SearchResult] | None = None
     create: Callable[[Json, Actor], Json] | None = None
     update: Callable[[str, Json, Actor], Json | None] | None = None
+    audit: Callable[[Actor, list[Json]], None] | None = None
     documentation: str = ""
 
 

@@ -20,7 +20,7 @@ from frontdesk.audit.services import Actor
 from frontdesk.clinic.models import Patient, PracticeLocation, Staff
 from frontdesk.fhir.resources import BusinessRule, Invalid, Json, ResourceType, SearchResult
 from frontdesk.fhir.resources.slot import parse_instant
-from frontdesk.fhir.search import Page, SearchError, SearchParam, split_or
+from frontdesk.fhir.search import Page, SearchError, SearchParam, reference_ids, split_or
 from frontdesk.scheduling import services
 from frontdesk.scheduling.models import Appointment, AppointmentProgressStatus, NoteType
 
@@ -114,16 +114,6 @@ def read(resource_id: str) -> Json | None:
 _PREFIXES = ("eq", "ne", "gt", "ge", "lt", "le")
 
 
-def _reference_ids(name: str, prefix: str, values: list[str]) -> list[str]:
-    ids = []
-    for value in values:
-        kind, sep, key = value.rpartition("/")
-        if sep and kind != prefix:
-            raise SearchError(f"{name} must reference a {prefix}, not '{value}'")
-        ids.append(key)
-    return ids
-
-
 def _date_filter(value: str) -> Q:
     prefix = value[:2] if value[:2] in _PREFIXES and not value[:2].isdigit() else "eq"
     text = value[2:] if value[:2] == prefix else value
@@ -151,9 +141,9 @@ def search(params: dict[str, list[str]], page: Page) -> SearchResult:
                 continue  # an id that cannot exist matches nothing
         appointments = appointments.filter(id__in=keys)
     for values in split_or(params.get("patient", [])):
-        appointments = appointments.filter(patient__id__in=_reference_ids("patient", "Patient", values))
+        appointments = appointments.filter(patient__id__in=reference_ids("patient", "Patient", values))
     for values in split_or(params.get("practitioner", [])):
-        appointments = appointments.filter(provider__id__in=_reference_ids("practitioner", "Practitioner", values))
+        appointments = appointments.filter(provider__id__in=reference_ids("practitioner", "Practitioner", values))
     for value in params.get("date", []):
         appointments = appointments.filter(_date_filter(value))
     for values in split_or(params.get("status", [])):

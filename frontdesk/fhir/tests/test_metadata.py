@@ -9,6 +9,18 @@ from django.test import Client
 from frontdesk.fhir.resources import registry
 from frontdesk.fhir.tests.conftest import parse
 
+SERVED = {
+    "Practitioner",
+    "Location",
+    "Schedule",
+    "Slot",
+    "Appointment",
+    "Patient",
+    "Condition",
+    "MedicationStatement",
+    "AllergyIntolerance",
+}
+
 
 def test_it_describes_the_server_without_a_token(client: Client, db: Any) -> None:
     response = client.get("/fhir/metadata")
@@ -27,7 +39,7 @@ def test_it_describes_the_server_without_a_token(client: Client, db: Any) -> Non
 def test_it_lists_the_registered_types_with_their_interactions_and_parameters(client: Client, db: Any) -> None:
     resources = {r["type"]: r for r in parse(client.get("/fhir/metadata"))["rest"][0]["resource"]}
 
-    assert set(resources) == set(registry()) == {"Practitioner", "Location", "Schedule", "Slot", "Appointment"}
+    assert set(resources) == set(registry()) == SERVED
     assert [i["code"] for i in resources["Appointment"]["interaction"]] == ["read", "search-type", "create", "update"]
     assert [i["code"] for i in resources["Slot"]["interaction"]] == ["search-type"]
     assert {p["name"] for p in resources["Slot"]["searchParam"]} == {
@@ -47,5 +59,10 @@ def test_it_lists_the_registered_types_with_their_interactions_and_parameters(cl
     assert [i["code"] for i in resources["Practitioner"]["interaction"]] == ["read", "search-type"]
     assert [i["code"] for i in resources["Schedule"]["interaction"]] == ["search-type"]
     assert "searchParam" not in resources["Schedule"]
+    for kind in ("Patient", "Condition", "MedicationStatement", "AllergyIntolerance"):
+        assert [i["code"] for i in resources[kind]["interaction"]] == ["read", "search-type"]
+        assert {"_id", "patient" if kind != "Patient" else "identifier"} <= {
+            p["name"] for p in resources[kind]["searchParam"]
+        }
     names = {p["name"] for p in resources["Practitioner"]["searchParam"]}
     assert {"_id", "include-non-schedulable-practitioners", "active", "name", "npi-number"} <= names
