@@ -135,6 +135,13 @@ class Staff(Timestamped):
         return f"{name}, {role.code}" if role and role.code else name
 
     @property
+    def time_zone(self) -> str:
+        """The zone to show this provider's schedule in: their main location's, else the clinic's."""
+        if self.primary_practice_location_id and self.primary_practice_location:
+            return self.primary_practice_location.time_zone
+        return settings.INSTALLATION_TIME_ZONE
+
+    @property
     def top_clinical_role(self) -> StaffRole | None:
         roles = [r for r in self.roles.all() if r.role_type == StaffRole.RoleType.CLINICAL]
         return roles[0] if roles else None

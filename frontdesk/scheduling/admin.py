@@ -369,15 +369,10 @@ class AppointmentAdmin(ServiceAdmin):
             get_object_or_404(PracticeLocation, pk=request.GET["location"]) if request.GET.get("location") else None
         )
         week = request.GET.get("view", "week") != "day"
-        zone = ZoneInfo(
-            location.time_zone
-            if location
-            else (
-                provider.primary_practice_location.time_zone
-                if provider and provider.primary_practice_location
-                else settings.INSTALLATION_TIME_ZONE
-            )
-        )
+        if location is not None:
+            zone = ZoneInfo(location.time_zone)
+        else:
+            zone = ZoneInfo(provider.time_zone if provider is not None else settings.INSTALLATION_TIME_ZONE)
         try:
             day = (
                 date.fromisoformat(request.GET["date"])

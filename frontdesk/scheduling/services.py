@@ -18,7 +18,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from constance import config
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -478,15 +477,7 @@ def sync_calendar_feed(*, actor: Actor, feed: CalendarFeed, now: datetime | None
     from frontdesk.scheduling.ical import IcalError, fetch_calendar, parse_calendar
 
     now = now or timezone.now()
-    zone = ZoneInfo(
-        feed.location.time_zone
-        if feed.location
-        else (
-            feed.provider.primary_practice_location.time_zone
-            if feed.provider.primary_practice_location
-            else settings.INSTALLATION_TIME_ZONE
-        )
-    )
+    zone = ZoneInfo(feed.location.time_zone if feed.location else feed.provider.time_zone)
     try:
         data = fetch_calendar(feed.url) if feed.url else feed.content.encode()
         events = parse_calendar(
