@@ -278,30 +278,45 @@ def _keep_offered(answer: dict[str, Any], key: str, offered: dict[str, dict[str,
     return list({o["id"]: o for o in kept}.values())
 
 
-def filter_form_options(patient: Any, key: str, options: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Let plugins shape one booking-form list (`key`: appointment_types, locations, providers).
-
-    First `..._PRE_SEARCH` (no target, no context: a plugin may answer with its own list instead
-    of the clinic's), then `..._POST_SEARCH` with the list so far. `options` are {"id", "title"}
-    dicts; answers may only keep, drop or reorder them (an id the host did not offer is ignored,
-    so a plugin cannot make the portal book the unbookable). Each step costs a round trip only
-    when an enabled plugin responds to it.
-    """
-    name = SEARCHES[key]
-    pre = name.replace("__POST_SEARCH", "__PRE_SEARCH")
-    offered = {str(o["id"]): o for o in options}
-    [pre_effects] = ask([EventSpec(name=pre)]) or [[]]
-    pre_answers = [
-        a for a in _results(pre_effects, f"{pre}_RESULTS") if isinstance(a, dict) and isinstance(a.get(key), list)
+def _listed(effects: list[EffectData], event_name: str, key: str) -> dict[str, Any] | None:
+    """The last `<event>_RESULTS` answer that carries a `key` list, or None."""
+    answers = [
+        a for a in _results(effects, f"{event_name}_RESULTS") if isinstance(a, dict) and isinstance(a.get(key), list)
     ]
-    if pre_answers:
-        options = _keep_offered(pre_answers[-1], key, offered)
-        offered = {str(o["id"]): o for o in options}
-    [effects] = ask([_patient_event(name, patient, **{key: options})]) or [[]]
-    answers = [a for a in _results(effects, f"{name}_RESULTS") if isinstance(a, dict) and isinstance(a.get(key), list)]
-    if not answers:
-        return options
-    return _keep_offered(answers[-1], key, offered)
+    return answers[-1] if answers else None
+
+
+def filter_form_lists(patient: Any, lists: dict[str, list[dict[str, str]]]) -> dict[str, list[dict[str, str]]]:
+    """Let plugins shape the booking form's lists (keys: appointment_types, locations, providers).
+
+    First every list's `..._PRE_SEARCH` (no target, no context: a plugin may answer with its own
+    list instead of the clinic's), then every `..._POST_SEARCH` with the list so far: two round
+    trips for the whole form at most, each only when an enabled plugin responds. Options are
+    {"id", "title"} dicts; answers may only keep, drop or reorder them (an id the host did not
+    offer is ignored, so a plugin cannot make the portal book the unbookable).
+    """
+    keys = list(lists)
+    names = {key: SEARCHES[key] for key in keys}
+    pres = {key: name.replace("__POST_SEARCH", "__PRE_SEARCH") for key, name in names.items()}
+    shaped = {key: list(options) for key, options in lists.items()}
+    pre_results = ask([EventSpec(name=pres[key]) for key in keys]) or [[] for _ in keys]
+    for key, effects in zip(keys, pre_results, strict=True):
+        answer = _listed(effects, pres[key], key)
+        if answer is not None:
+            shaped[key] = _keep_offered(answer, key, {str(o["id"]): o for o in shaped[key]})
+    post_results = ask([_patient_event(names[key], patient, **{key: shaped[key]}) for key in keys]) or [
+        [] for _ in keys
+    ]
+    for key, effects in zip(keys, post_results, strict=True):
+        answer = _listed(effects, names[key], key)
+        if answer is not None:
+            shaped[key] = _keep_offered(answer, key, {str(o["id"]): o for o in shaped[key]})
+    return shaped
+
+
+def filter_form_options(patient: Any, key: str, options: list[dict[str, str]]) -> list[dict[str, str]]:
+    """One booking-form list through `filter_form_lists`."""
+    return filter_form_lists(patient, {key: options})[key]
 
 
 SLOTS = "PATIENT_PORTAL__APPOINTMENTS__SLOTS__POST_SEARCH"

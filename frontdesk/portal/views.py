@@ -491,10 +491,17 @@ def _booking_picker(request: HttpRequest) -> tuple[Picker, dict[str, Any]]:
     locations = {str(loc.id): loc for loc in scheduling_access.bookable_locations()}
     everyone = {p.id: p for p in scheduling_access.bookable_providers()}
     reasons = {str(r.id): r for r in scheduling_access.reasons_for_visit()} if structured else {}
+    lists = hooks.filter_form_lists(
+        patient,
+        {
+            "appointment_types": [{"id": k, "title": nt.name} for k, nt in note_types.items()],
+            "locations": [{"id": k, "title": loc.full_name} for k, loc in locations.items()],
+            "providers": [{"id": k, "title": p.credentialed_name} for k, p in everyone.items()],
+        },
+    )
     choices = {
-        "type": _options(patient, "appointment_types", [(k, nt.name) for k, nt in note_types.items()]),
-        "location": _options(patient, "locations", [(k, loc.full_name) for k, loc in locations.items()]),
-        "provider": _options(patient, "providers", [(k, p.credentialed_name) for k, p in everyone.items()]),
+        form_key: [(o["id"], o["title"]) for o in lists[key]]
+        for form_key, key in (("type", "appointment_types"), ("location", "locations"), ("provider", "providers"))
     }
     if structured:
         choices["reason"] = _reason_choices(list(reasons.values()))

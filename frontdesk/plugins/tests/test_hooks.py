@@ -206,3 +206,12 @@ def test_pre_search_can_replace_the_list_then_post_search_filters_it(answers: di
     # PRE chose Austin and Boston; POST keeps Boston and cannot bring back Denver.
     assert hooks.filter_form_options(PATIENT, "locations", offered) == [{"id": "l1", "title": "Boston"}]
     assert answers["__asked__"][-2:] == [[pre], [post]]
+
+
+def test_the_booking_form_lists_cost_two_round_trips_at_most(answers: dict[str, Any]) -> None:
+    lists = {key: [{"id": f"{key}-1", "title": "One"}] for key in hooks.SEARCHES}
+
+    shaped = hooks.filter_form_lists(PATIENT, lists)
+
+    assert shaped == lists
+    assert [len(batch) for batch in answers["__asked__"]] == [3, 3]
