@@ -1,15 +1,21 @@
 """FHIR fixtures: a clinic with two locations and three staff, a registered OAuth client, and
-`api`, a test client that sends a Bearer token; `parse` checks a body with fhirclient's strict R4 models."""
+`api`, a test client that sends a Bearer token; `parse` checks a body with fhirclient's strict R4
+models and against the official R4 JSON schema (fixtures/fhir.schema.json.gz, see its README)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from datetime import date, time
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
 from fhirclient.models.fhirelementfactory import FHIRElementFactory
+from jsonschema import Draft6Validator
+from jsonschema.exceptions import best_match
 
 from frontdesk.accounts.models import CanvasUser
 from frontdesk.audit.services import Actor
@@ -21,13 +27,53 @@ from frontdesk.scheduling.models import Availability, NoteType
 from frontdesk.scheduling.services import save_availability, save_note_type
 
 
+SCHEMA = Path(__file__).parent / "fixtures" / "fhir.schema.json.gz"
+
+
+@cache
+def _definitions() -> dict[str, Any]:
+    with gzip.open(SCHEMA, "rt", encoding="utf-8") as f:
+        definitions = dict(json.load(f)["definitions"])
+    # The schema was published with R4 4.0.0; 4.0.1 (a technical correction, the version every R4
+    # server declares) came later, and that enum is the one place the schema must learn of it.
+    version = definitions["CapabilityStatement"]["properties"]["fhirVersion"]
+    version["enum"] = [*version["enum"], "4.0.1"]
+    return definitions
+
+
+@cache
+def _validator(resource_type: str) -> Draft6Validator:
+    definitions = _definitions()
+    assert resource_type in definitions, f"{resource_type} is not an R4 resource type"
+    return Draft6Validator({"$ref": f"#/definitions/{resource_type}", "definitions": definitions})
+
+
+def schema_errors(resource: dict[str, Any]) -> list[str]:
+    """Return the R4 JSON schema's complaints about `resource` (and each Bundle entry), as
+    "path: message" lines; empty when it validates."""
+    problems = []
+    error = best_match(_validator(resource["resourceType"]).iter_errors(resource))
+    if error is not None:
+        problems.append(f"{error.json_path}: {error.message[:300]}")
+    for i, entry in enumerate(resource.get("entry", []) if resource["resourceType"] == "Bundle" else []):
+        if "resource" in entry:  # checked on its own for a precise message (the Bundle's oneOf is vague)
+            problems += [f"$.entry[{i}].resource{p[1:]}" for p in schema_errors(entry["resource"])]
+    return problems
+
+
+def check_r4(body: dict[str, Any]) -> dict[str, Any]:
+    """Return `body` after checking it with fhirclient's strict R4 models and the official R4 JSON schema."""
+    FHIRElementFactory.instantiate(body["resourceType"], body)  # raises FHIRValidationError
+    problems = schema_errors(body)
+    assert not problems, "not valid R4:\n" + "\n".join(problems)
+    return body
+
+
 def parse(response: Any) -> dict[str, Any]:
-    """Return the JSON body after checking its content type and parsing it with the strict R4 models."""
+    """Return the JSON body after checking its content type and that it is valid R4 (`check_r4`)."""
     assert response.content, "empty body"
     assert response["Content-Type"].startswith("application/fhir+json"), response["Content-Type"]
-    body = json.loads(response.content)
-    FHIRElementFactory.instantiate(body["resourceType"], body)  # raises FHIRValidationError
-    return body
+    return check_r4(json.loads(response.content))
 
 
 @pytest.fixture
