@@ -26,7 +26,6 @@ from frontdesk.fhir.services import NewClient
 from frontdesk.scheduling.models import Availability, NoteType
 from frontdesk.scheduling.services import save_availability, save_note_type
 
-
 SCHEMA = Path(__file__).parent / "fixtures" / "fhir.schema.json.gz"
 
 
