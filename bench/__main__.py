@@ -9,7 +9,7 @@ import argparse
 import importlib
 import sys
 
-BENCHMARKS = {"plugins": "bench.plugins", "slots": "bench.slots"}
+BENCHMARKS = {"plugins": "bench.plugins", "slots": "bench.slots", "fhir": "bench.fhir"}
 
 
 def main() -> None:
