@@ -21,16 +21,25 @@ from frontdesk.clinic import services
 from frontdesk.clinic.models import (
     AllergyIntolerance,
     AllergyIntoleranceCoding,
+    AllergyIntoleranceExternalIdentifier,
     CareTeamMembership,
     CareTeamMembershipStatus,
     Condition,
     ConditionCoding,
+    ConditionExternalIdentifier,
     Medication,
     MedicationCoding,
+    MedicationExternalIdentifier,
     Patient,
+    PatientAddress,
     PatientContactPoint,
+    PatientExternalIdentifier,
     PracticeLocation,
+    PracticeLocationExternalIdentifier,
     Staff,
+    StaffAddress,
+    StaffContactPoint,
+    StaffExternalIdentifier,
     StaffRole,
 )
 
@@ -519,3 +528,87 @@ class CareTeamMembershipAdmin(ServiceAdmin):
 
     def save_with_service(self, *, actor: Any, obj: CareTeamMembership, changed: list[str]) -> CareTeamMembership:
         return services.save_care_team_membership(actor=actor, membership=obj, changed=changed)
+
+
+@admin.register(PatientAddress)
+class PatientAddressAdmin(ServiceAdmin):
+    list_display = ("__str__", "patient", "use", "type", "state")
+    list_filter = ("use", "type", "state", "state_code")
+    search_fields = ("line1", "city", "postal_code", "patient__first_name", "patient__last_name", "patient__mrn")
+    list_select_related = ("patient",)
+    autocomplete_fields = ("patient",)
+    fields = (
+        "patient",
+        "use",
+        "type",
+        "line1",
+        "line2",
+        "city",
+        "district",
+        "state_code",
+        "postal_code",
+        "country",
+        "start",
+        "end",
+        "latitude",
+        "longitude",
+        "state",
+    )
+
+    def save_with_service(self, *, actor: Any, obj: PatientAddress, changed: list[str]) -> PatientAddress:
+        return services.save_patient_address(actor=actor, address=obj, changed=changed)
+
+
+@admin.register(StaffAddress)
+class StaffAddressAdmin(ServiceAdmin):
+    list_display = ("__str__", "staff", "use", "type", "state")
+    list_filter = ("use", "type", "state")
+    search_fields = ("line1", "city", "postal_code", "staff__first_name", "staff__last_name")
+    list_select_related = ("staff",)
+    autocomplete_fields = ("staff",)
+    fields = ("staff", *PatientAddressAdmin.fields[1:])
+
+    def save_with_service(self, *, actor: Any, obj: StaffAddress, changed: list[str]) -> StaffAddress:
+        return services.save_staff_address(actor=actor, address=obj, changed=changed)
+
+
+@admin.register(StaffContactPoint)
+class StaffContactPointAdmin(ServiceAdmin):
+    list_display = ("value", "system", "use", "rank", "staff", "state")
+    list_filter = ("system", "use", "state")
+    search_fields = ("value", "staff__first_name", "staff__last_name")
+    list_select_related = ("staff",)
+    autocomplete_fields = ("staff",)
+    fields = ("staff", "system", "value", "use", "rank", "state")
+
+    def save_with_service(self, *, actor: Any, obj: StaffContactPoint, changed: list[str]) -> StaffContactPoint:
+        return services.save_staff_contact_point(actor=actor, contact_point=obj, changed=changed)
+
+
+class ExternalIdentifierAdmin(admin.ModelAdmin):
+    """Identifiers other systems gave a record (kept by FHIR writes and `frontdesk import-fhir`):
+    shown for support, never edited here, since imports find their records by them."""
+
+    list_display = ("system", "value", "use", "identifier_type", "created")
+    list_filter = ("system",)
+    search_fields = ("value",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+for _model in (
+    PatientExternalIdentifier,
+    StaffExternalIdentifier,
+    PracticeLocationExternalIdentifier,
+    ConditionExternalIdentifier,
+    MedicationExternalIdentifier,
+    AllergyIntoleranceExternalIdentifier,
+):
+    admin.site.register(_model, ExternalIdentifierAdmin)

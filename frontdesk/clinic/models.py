@@ -101,6 +101,7 @@ class Staff(Timestamped):
     )
     practice_locations = models.ManyToManyField(PracticeLocation, blank=True, related_name="practicing_staff")
     npi_number = models.CharField(max_length=10, blank=True, validators=[validate_npi])
+    birth_date = models.DateField(null=True, blank=True, validators=[validate_birth_date])
     personal_meeting_room_link = models.URLField(null=True, blank=True)
     last_known_timezone = models.CharField(max_length=64, null=True, blank=True, validators=[validate_time_zone])
     user = models.OneToOneField(
@@ -118,6 +119,10 @@ class Staff(Timestamped):
             models.CheckConstraint(
                 condition=Q(npi_number="") | Q(npi_number__regex=r"^[0-9]{10}$"),
                 name="staff_npi_ten_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_date__isnull=True) | Q(birth_date__gte=EARLIEST_BIRTH_DATE),
+                name="staff_birth_date_plausible",
             ),
         ]
 
@@ -513,3 +518,181 @@ class AllergyIntolerance(ChartRecord):
 
 class AllergyIntoleranceCoding(Coding):
     allergy_intolerance = models.ForeignKey(AllergyIntolerance, on_delete=models.CASCADE, related_name="codings")
+
+
+class StaffContactPoint(Timestamped):
+    """A staff member's work phone or email (Canvas's StaffContactPoint); rank 1 comes first."""
+
+    dbid = models.BigAutoField(primary_key=True)
+    id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="telecom")
+    system = models.CharField(max_length=8, choices=ContactPointSystem.choices)
+    value = models.CharField(max_length=200)
+    use = models.CharField(max_length=12, choices=ContactPointUse.choices, default=ContactPointUse.WORK)
+    rank = models.PositiveIntegerField(default=1)
+    state = models.CharField(max_length=8, choices=ContactPointState.choices, default=ContactPointState.ACTIVE)
+
+    class Meta:
+        ordering = ["system", "rank"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rank__gte=1), name="staff_contact_point_rank_positive"),
+            models.CheckConstraint(
+                condition=Q(system__in=ContactPointSystem.values), name="staff_contact_point_system_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system}: {self.value}"
+
+
+class AddressUse(models.TextChoices):
+    HOME = "home"
+    WORK = "work"
+    TEMP = "temp"
+    OLD = "old"
+
+
+class AddressType(models.TextChoices):
+    POSTAL = "postal"
+    PHYSICAL = "physical"
+    BOTH = "both"
+
+
+class Address(Timestamped):
+    """A postal address (Canvas's PatientAddress and StaffAddress). Deleting marks it `deleted`; it is kept."""
+
+    dbid = models.BigAutoField(primary_key=True)
+    id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    line1 = models.CharField(max_length=200, blank=True)
+    line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    district = models.CharField(max_length=100, blank=True)
+    state_code = models.CharField(max_length=2, blank=True, help_text="Two-letter state code, e.g. MA")
+    postal_code = models.CharField(max_length=10, blank=True)
+    country = models.CharField(max_length=2, default="US", help_text="ISO 3166 alpha-2")
+    use = models.CharField(max_length=8, choices=AddressUse.choices, default=AddressUse.HOME)
+    type = models.CharField(max_length=8, choices=AddressType.choices, default=AddressType.BOTH)
+    longitude = models.FloatField(null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    start = models.DateField(null=True, blank=True)
+    end = models.DateField(null=True, blank=True)
+    state = models.CharField(max_length=8, choices=ContactPointState.choices, default=ContactPointState.ACTIVE)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return ", ".join(p for p in (self.line1, self.city, self.state_code, self.postal_code) if p)
+
+
+def _address_constraints(prefix: str) -> list[models.BaseConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=~Q(line1="") | ~Q(city="") | ~Q(postal_code=""), name=f"{prefix}_address_not_empty"
+        ),
+        models.CheckConstraint(condition=Q(use__in=AddressUse.values), name=f"{prefix}_address_use_known"),
+        models.CheckConstraint(condition=Q(type__in=AddressType.values), name=f"{prefix}_address_type_known"),
+        models.CheckConstraint(condition=Q(state__in=ContactPointState.values), name=f"{prefix}_address_state_known"),
+        models.CheckConstraint(
+            condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+            name=f"{prefix}_address_latitude_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+            name=f"{prefix}_address_longitude_range",
+        ),
+        models.CheckConstraint(
+            condition=Q(start__isnull=True) | Q(end__isnull=True) | Q(end__gte=models.F("start")),
+            name=f"{prefix}_address_period_ordered",
+        ),
+    ]
+
+
+class PatientAddress(Address):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="addresses")
+
+    class Meta:
+        ordering = ["use", "dbid"]
+        verbose_name_plural = "patient addresses"
+        constraints = _address_constraints("patient")
+
+
+class StaffAddress(Address):
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="addresses")
+
+    class Meta:
+        ordering = ["use", "dbid"]
+        verbose_name_plural = "staff addresses"
+        constraints = _address_constraints("staff")
+
+
+class ExternalIdentifier(Timestamped):
+    """An identifier another system gave a record (Canvas's *ExternalIdentifier models).
+
+    (system, value) is unique per kind of record: it is how `frontdesk import-fhir` finds what it
+    imported before, so a second run updates instead of duplicating.
+    """
+
+    dbid = models.BigAutoField(primary_key=True)
+    id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    use = models.CharField(max_length=16, blank=True)
+    identifier_type = models.CharField(max_length=20, blank=True, help_text="v2-0203 code, e.g. MR, SS, NPI")
+    system = models.CharField(max_length=255)
+    value = models.CharField(max_length=255)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.system}|{self.value}"
+
+
+def _identifier_constraints(prefix: str) -> list[models.BaseConstraint]:
+    return [
+        models.UniqueConstraint(fields=["system", "value"], name=f"{prefix}_identifier_unique"),
+        models.CheckConstraint(condition=~Q(system="") & ~Q(value=""), name=f"{prefix}_identifier_not_empty"),
+    ]
+
+
+class PatientExternalIdentifier(ExternalIdentifier):
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="external_identifiers")
+
+    class Meta:
+        constraints = _identifier_constraints("patient")
+
+
+class StaffExternalIdentifier(ExternalIdentifier):
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="external_identifiers")
+
+    class Meta:
+        constraints = _identifier_constraints("staff")
+
+
+class PracticeLocationExternalIdentifier(ExternalIdentifier):
+    location = models.ForeignKey(PracticeLocation, on_delete=models.CASCADE, related_name="external_identifiers")
+
+    class Meta:
+        constraints = _identifier_constraints("location")
+
+
+class ConditionExternalIdentifier(ExternalIdentifier):
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="external_identifiers")
+
+    class Meta:
+        constraints = _identifier_constraints("condition")
+
+
+class MedicationExternalIdentifier(ExternalIdentifier):
+    medication = models.ForeignKey(Medication, on_delete=models.CASCADE, related_name="external_identifiers")
+
+    class Meta:
+        constraints = _identifier_constraints("medication")
+
+
+class AllergyIntoleranceExternalIdentifier(ExternalIdentifier):
+    allergy_intolerance = models.ForeignKey(
+        AllergyIntolerance, on_delete=models.CASCADE, related_name="external_identifiers"
+    )
+
+    class Meta:
+        constraints = _identifier_constraints("allergy")

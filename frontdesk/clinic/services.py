@@ -7,6 +7,7 @@ the demo, FHIR and plugin effects use). Both end in the same `save_*`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -14,18 +15,27 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models, transaction
 
-from frontdesk.audit.services import Actor, record, save_recorded
+from frontdesk.audit.services import Actor, record, record_each, save_recorded
 from frontdesk.clinic.models import (
     AllergyIntolerance,
+    AllergyIntoleranceExternalIdentifier,
     CareTeamMembership,
     Condition,
+    ConditionExternalIdentifier,
     ContactPointState,
     ContactPointSystem,
     Medication,
+    MedicationExternalIdentifier,
     Patient,
+    PatientAddress,
     PatientContactPoint,
+    PatientExternalIdentifier,
     PracticeLocation,
+    PracticeLocationExternalIdentifier,
     Staff,
+    StaffAddress,
+    StaffContactPoint,
+    StaffExternalIdentifier,
 )
 from frontdesk.events.services import record_event
 from frontdesk.lib.phone import InvalidPhoneNumber, normalize_phone
@@ -316,6 +326,15 @@ def record_chart_view(*, actor: Actor, patient: Patient, what: str) -> None:
     )
 
 
+def record_chart_views(*, actor: Actor, patient_keys: Iterable[str], what: str) -> int:
+    """Audit, in one statement, that `actor` looked at `what` of each patient's chart (keys as
+    returned by a search, each recorded once); return how many entries were written."""
+    keys = list(dict.fromkeys(patient_keys))
+    return record_each(
+        actor=actor, action="chart.viewed", targets=[(key, "Patient", key) for key in keys], detail={"what": what}
+    )
+
+
 Coding = tuple[str, str, str]  # (system, code, display)
 
 
@@ -359,3 +378,258 @@ def set_staff_roles(*, actor: Actor, staff: Staff, roles: list[Role]) -> None:
         staff.roles.create(role_type=role_type, code=code, name=name)
     record(actor=actor, action="staff.roles_changed", target=staff, detail={"roles": [code for _, code, _ in wanted]})
     record_event(name="STAFF_UPDATED", target=staff, target_type="Staff", actor=actor)
+
+
+def _address_context(address: PatientAddress) -> dict[str, Any]:
+    return {"patient": {"id": address.patient.id}}
+
+
+@transaction.atomic
+def save_patient_address(*, actor: Actor, address: PatientAddress, changed: list[str] | None = None) -> PatientAddress:
+    """Validate and save a patient's address; emit PATIENT_ADDRESS_CREATED or PATIENT_ADDRESS_UPDATED.
+
+    Raises ValidationError (field-keyed) and saves nothing when the data is invalid.
+    """
+    created = address._state.adding
+    address.full_clean()
+    address.save()
+    record(
+        actor=actor,
+        action="address.created" if created else "address.updated",
+        patient_key=address.patient.id,
+        target=address,
+        detail={"fields": _changed_fields(address, changed)},
+    )
+    record_event(
+        name="PATIENT_ADDRESS_CREATED" if created else "PATIENT_ADDRESS_UPDATED",
+        target=address,
+        target_type="PatientAddress",
+        context=_address_context(address),
+        actor=actor,
+    )
+    return address
+
+
+@transaction.atomic
+def delete_patient_address(*, actor: Actor, address: PatientAddress) -> PatientAddress:
+    """Mark an address deleted (it is kept for the record); emit PATIENT_ADDRESS_DELETED."""
+    address.state = ContactPointState.DELETED
+    address.save(update_fields=["state", "modified"])
+    record(actor=actor, action="address.deleted", patient_key=address.patient.id, target=address)
+    record_event(
+        name="PATIENT_ADDRESS_DELETED",
+        target=address,
+        target_type="PatientAddress",
+        context=_address_context(address),
+        actor=actor,
+    )
+    return address
+
+
+AnyExternalIdentifier = (
+    PatientExternalIdentifier
+    | StaffExternalIdentifier
+    | PracticeLocationExternalIdentifier
+    | ConditionExternalIdentifier
+    | MedicationExternalIdentifier
+    | AllergyIntoleranceExternalIdentifier
+)
+
+
+def _identifier_owner(identifier: AnyExternalIdentifier) -> tuple[models.Model, str]:
+    """Return the record an identifier belongs to and the patient key to audit under ("" for none)."""
+    if isinstance(identifier, PatientExternalIdentifier):
+        return identifier.patient, identifier.patient.id
+    if isinstance(identifier, StaffExternalIdentifier):
+        return identifier.staff, ""
+    if isinstance(identifier, PracticeLocationExternalIdentifier):
+        return identifier.location, ""
+    if isinstance(identifier, ConditionExternalIdentifier):
+        return identifier.condition, identifier.condition.patient.id
+    if isinstance(identifier, MedicationExternalIdentifier):
+        return identifier.medication, identifier.medication.patient.id
+    return identifier.allergy_intolerance, identifier.allergy_intolerance.patient.id
+
+
+@transaction.atomic
+def save_external_identifier(
+    *, actor: Actor, identifier: AnyExternalIdentifier, changed: list[str] | None = None
+) -> AnyExternalIdentifier:
+    """Validate and save an identifier another system gave a record; audited.
+
+    Patient and staff identifiers emit PATIENT_/STAFF_EXTERNAL_IDENTIFIER_CREATED or _UPDATED (Canvas's
+    events); the others have no Canvas event. Raises ValidationError when (system, value) is taken.
+    """
+    created = identifier._state.adding
+    owner, patient_key = _identifier_owner(identifier)
+    identifier.full_clean()
+    identifier.save()
+    record(
+        actor=actor,
+        action="external_identifier.created" if created else "external_identifier.updated",
+        patient_key=patient_key,
+        target=identifier,
+        detail={
+            "system": identifier.system,
+            "owner": type(owner).__name__,
+            "fields": _changed_fields(identifier, changed),
+        },
+    )
+    kind = {PatientExternalIdentifier: "PATIENT", StaffExternalIdentifier: "STAFF"}.get(type(identifier))
+    if kind is not None:
+        record_event(
+            name=f"{kind}_EXTERNAL_IDENTIFIER_{'CREATED' if created else 'UPDATED'}",
+            target=identifier,
+            target_type=type(identifier).__name__,
+            context={kind.lower(): {"id": getattr(owner, "id", "")}},
+            actor=actor,
+        )
+    return identifier
+
+
+@transaction.atomic
+def save_staff_contact_point(
+    *, actor: Actor, contact_point: StaffContactPoint, changed: list[str] | None = None
+) -> StaffContactPoint:
+    """Validate, normalise (E.164 phones, lower-case emails) and save a staff contact point; audited.
+
+    Raises ValidationError and saves nothing when the data is invalid.
+    """
+    contact_point.value = normalize_contact_value(contact_point.system, contact_point.value)
+    return save_recorded(
+        actor=actor,
+        obj=contact_point,
+        action="staff_contact_point",
+        detail={"system": contact_point.system, "fields": _changed_fields(contact_point, changed)},
+    )
+
+
+@transaction.atomic
+def delete_staff_contact_point(*, actor: Actor, contact_point: StaffContactPoint) -> StaffContactPoint:
+    """Mark a staff contact point deleted (kept for the record); audited."""
+    contact_point.state = ContactPointState.DELETED
+    contact_point.save(update_fields=["state", "modified"])
+    record(actor=actor, action="staff_contact_point.deleted", target=contact_point)
+    return contact_point
+
+
+@transaction.atomic
+def save_staff_address(*, actor: Actor, address: StaffAddress, changed: list[str] | None = None) -> StaffAddress:
+    """Validate and save a staff member's address; audited (Canvas has no event for it).
+
+    Raises ValidationError and saves nothing when the data is invalid.
+    """
+    return save_recorded(
+        actor=actor, obj=address, action="staff_address", detail={"fields": _changed_fields(address, changed)}
+    )
+
+
+@transaction.atomic
+def delete_staff_address(*, actor: Actor, address: StaffAddress) -> StaffAddress:
+    """Mark a staff address deleted (kept for the record); audited."""
+    address.state = ContactPointState.DELETED
+    address.save(update_fields=["state", "modified"])
+    record(actor=actor, action="staff_address.deleted", target=address)
+    return address
+
+
+@transaction.atomic
+def set_staff_practice_locations(
+    *, actor: Actor, staff: Staff, locations: list[PracticeLocation], primary: PracticeLocation | None = None
+) -> bool:
+    """Replace where a staff member practises and, when `primary` is given, their primary location;
+    audited and announced with one STAFF_UPDATED when anything changed. Return whether it did."""
+    wanted = {location.pk for location in locations}
+    current = set(staff.practice_locations.values_list("pk", flat=True))
+    new_primary = primary is not None and staff.primary_practice_location_id != primary.pk
+    if wanted == current and not new_primary:
+        return False
+    if wanted != current:
+        staff.practice_locations.set(locations)
+    if new_primary:
+        staff.primary_practice_location = primary
+        staff.save(update_fields=["primary_practice_location", "modified"])
+    record(
+        actor=actor,
+        action="staff.locations_changed",
+        target=staff,
+        detail={
+            "locations": sorted(str(location.id) for location in locations),
+            "primary": str(staff.primary_practice_location.id) if staff.primary_practice_location else None,
+        },
+    )
+    record_event(name="STAFF_UPDATED", target=staff, target_type="Staff", actor=actor)
+    return True
+
+
+_IDENTIFIER_MODELS: dict[type[models.Model], tuple[type[AnyExternalIdentifier], str]] = {
+    Patient: (PatientExternalIdentifier, "patient"),
+    Staff: (StaffExternalIdentifier, "staff"),
+    PracticeLocation: (PracticeLocationExternalIdentifier, "location"),
+    Condition: (ConditionExternalIdentifier, "condition"),
+    Medication: (MedicationExternalIdentifier, "medication"),
+    AllergyIntolerance: (AllergyIntoleranceExternalIdentifier, "allergy_intolerance"),
+}
+
+Identifier = tuple[str, str, str, str]  # (system, value, use, identifier_type)
+
+
+@transaction.atomic
+def set_external_identifiers(*, actor: Actor, owner: models.Model, identifiers: list[Identifier]) -> bool:
+    """Give `owner` (a patient, staff member, location or chart item) the identifiers it lacks and
+    update the use and type of those it has; identifiers not listed are kept. Return whether
+    anything was written.
+
+    New identifiers are written in one statement and audited in one entry (an import adds
+    thousands); patient and staff ones still emit one PATIENT_/STAFF_EXTERNAL_IDENTIFIER_CREATED
+    each. Raises ValidationError keyed on "identifier" (nothing written) when one of them already
+    identifies another record or is not a valid identifier.
+    """
+    model, owner_field = _IDENTIFIER_MODELS[type(owner)]
+    wanted = {(system, value): (use, kind) for system, value, use, kind in identifiers}
+    if not wanted:
+        return False
+    values = {value for _, value in wanted}
+    existing = {
+        (i.system, i.value): i
+        for i in model.objects.filter(value__in=values, system__in={system for system, _ in wanted})
+    }
+    new: list[AnyExternalIdentifier] = []
+    changed = False
+    for (system, value), (use, kind) in wanted.items():
+        current = existing.get((system, value))
+        if current is None:
+            identifier = model(system=system, value=value, use=use, identifier_type=kind, **{owner_field: owner})
+            try:
+                identifier.clean_fields(exclude=[owner_field])  # uniqueness was checked above, in one query
+            except ValidationError as exc:
+                raise ValidationError({"identifier": f"{system}|{value}: {' '.join(exc.messages)}"}) from None
+            new.append(identifier)
+        elif getattr(current, f"{owner_field}_id") != owner.pk:
+            raise ValidationError(
+                {"identifier": f"{system}|{value} already identifies another {type(owner)._meta.verbose_name}."}
+            )
+        elif (current.use, current.identifier_type) != (use, kind):
+            current.use, current.identifier_type = use, kind
+            save_external_identifier(actor=actor, identifier=current, changed=["use", "identifier_type"])
+            changed = True
+    if new:
+        model._default_manager.bulk_create(new)  # type: ignore[arg-type]
+        _, patient_key = _identifier_owner(new[0])
+        record(
+            actor=actor,
+            action="external_identifier.created",
+            patient_key=patient_key,
+            target=owner,
+            detail={"identifiers": [f"{i.system}|{i.value}" for i in new]},
+        )
+        announced = {PatientExternalIdentifier: "PATIENT", StaffExternalIdentifier: "STAFF"}.get(model)
+        for identifier in new if announced is not None else []:
+            record_event(
+                name=f"{announced}_EXTERNAL_IDENTIFIER_CREATED",
+                target=identifier,
+                target_type=model.__name__,
+                context={str(announced).lower(): {"id": getattr(owner, "id", "")}},
+                actor=actor,
+            )
+    return changed or bool(new)

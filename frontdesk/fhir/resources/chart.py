@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable
 from django.db.models import Model
 
 from frontdesk.audit.services import Actor
-from frontdesk.clinic.models import Coding, Patient
-from frontdesk.clinic.services import record_chart_view
+from frontdesk.clinic.models import Coding
+from frontdesk.clinic.services import record_chart_views
 from frontdesk.fhir.resources import Json
 
 
@@ -41,14 +41,8 @@ def patient_reference(patient_key: str) -> Json:
 
 
 def record_views(actor: Actor, patient_keys: Iterable[str], what: str) -> None:
-    """Audit one chart view per distinct patient, in the order they were returned."""
-    keys = list(dict.fromkeys(patient_keys))
-    if not keys:
-        return
-    patients = {p.id: p for p in Patient.objects.filter(id__in=keys)}
-    for key in keys:
-        if key in patients:
-            record_chart_view(actor=actor, patient=patients[key], what=what)
+    """Audit one chart view per distinct patient, in the order they were returned, in one statement."""
+    record_chart_views(actor=actor, patient_keys=patient_keys, what=what)
 
 
 def audit_by_subject(element: str, what: str) -> Callable[[Actor, list[Json]], None]:
