@@ -27,6 +27,7 @@ from frontdesk.clinic.models import PracticeLocation, Staff
 from frontdesk.scheduling import services
 from frontdesk.scheduling.models import (
     Appointment,
+    AppointmentExternalIdentifier,
     Availability,
     AvailabilityException,
     CalendarExport,
@@ -247,6 +248,22 @@ class CalendarExportAdmin(admin.ModelAdmin):
         services.save_calendar_export(actor=actor_for(request), export=obj)
 
 
+class ExternalIdentifierInline(admin.TabularInline):
+    """Other systems' ids for the appointment, shown only: they are written through the FHIR API."""
+
+    model = AppointmentExternalIdentifier
+    fields = ("system", "value", "use", "issued_date", "expiration_date", "assigner")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(ServiceAdmin):
     list_display = ("start_time", "duration_minutes", "patient", "provider", "location", "note_type", "status")
@@ -278,6 +295,11 @@ class AppointmentAdmin(ServiceAdmin):
     )
     actions = ["check_in", "mark_no_show", "cancel", "restore"]
     change_list_template = "scheduling/admin/appointment_list.html"
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        # Only where there is something to show: the forms without it need no inline formset data.
+        has_identifiers = obj is not None and obj.external_identifiers.exists()
+        return [ExternalIdentifierInline] if has_identifiers else []
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Appointment]:
         return super().get_queryset(request).prefetch_related("provider__roles")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from frontdesk.clinic.models import Patient, PracticeLocation, Staff, Timestamped
+from frontdesk.clinic.models import ExternalIdentifier, Patient, PracticeLocation, Staff, Timestamped
 
 
 class NoteTypeCategory(models.TextChoices):
@@ -244,6 +244,34 @@ class Appointment(Timestamped):
             and self.note_type.is_telehealth
             and self.start_time - timedelta(minutes=minutes_before) <= now < self.end_time
         )
+
+
+IDENTIFIER_USES = ("usual", "official", "temp", "secondary", "old")
+IDENTIFIER_PERIOD_START = date(1970, 1, 1)
+IDENTIFIER_PERIOD_END = date(2100, 12, 31)
+
+
+class AppointmentExternalIdentifier(ExternalIdentifier):
+    """An identifier another system (a scheduler, a calendar) gave an appointment, with the period
+    it is valid for (Canvas's defaults: 1970-01-01 to 2100-12-31) and who assigned it."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="external_identifiers")
+    system = models.CharField(max_length=255, blank=True)  # FHIR's Identifier.system is optional
+    issued_date = models.DateField(default=IDENTIFIER_PERIOD_START)
+    expiration_date = models.DateField(default=IDENTIFIER_PERIOD_END)
+    assigner = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["dbid"]
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "system", "value"], name="appointment_identifier_unique"),
+            models.CheckConstraint(condition=~Q(value=""), name="appointment_identifier_has_value"),
+            models.CheckConstraint(
+                condition=Q(expiration_date__gte=models.F("issued_date")), name="appointment_identifier_period"
+            ),
+            models.CheckConstraint(condition=Q(use__in=("", *IDENTIFIER_USES)), name="appointment_identifier_use"),
+        ]
+        indexes = [models.Index(fields=["value", "system"], name="appointment_identifier_value")]
 
 
 class Hold(models.TextChoices):

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +27,10 @@ from frontdesk.audit.services import Actor, record, save_recorded
 from frontdesk.clinic.models import Patient, PracticeLocation, Staff
 from frontdesk.events.services import record_event
 from frontdesk.scheduling.models import (
+    IDENTIFIER_PERIOD_END,
+    IDENTIFIER_PERIOD_START,
     Appointment,
+    AppointmentExternalIdentifier,
     AppointmentProgressStatus,
     Availability,
     AvailabilityException,
@@ -46,6 +50,18 @@ class SlotUnavailable(Exception):
 
     def __init__(self, message: str = TAKEN) -> None:
         super().__init__(message)
+
+
+@dataclass(frozen=True)
+class NewIdentifier:
+    """An identifier another system gives an appointment (the period defaults are Canvas's)."""
+
+    value: str
+    system: str = ""
+    use: str = ""
+    issued_date: date = IDENTIFIER_PERIOD_START
+    expiration_date: date = IDENTIFIER_PERIOD_END
+    assigner: str = ""
 
 
 @transaction.atomic
@@ -207,11 +223,15 @@ def book_appointment(
     status: str = AppointmentProgressStatus.UNCONFIRMED,
     idempotency_key: str | None = None,
     rescheduled_from: Appointment | None = None,
+    meeting_link: str | None = None,
+    identifiers: Sequence[NewIdentifier] = (),
 ) -> Appointment:
     """Book one appointment (or another event, without a patient, for schedule-event types).
 
-    A request repeated with the same `idempotency_key` returns the first booking. Raises
-    ValidationError for bad input and SlotUnavailable when the provider is busy then.
+    `meeting_link` is the video address (a telehealth type's default: `meeting_link_for`); another
+    system's `identifiers` are stored with it. A request repeated with the same `idempotency_key`
+    returns the first booking. Raises ValidationError for bad input and SlotUnavailable when the
+    provider is busy then.
     """
     if timezone.is_naive(start_time):
         raise ValidationError({"start_time": "The start must include its time zone."})
@@ -230,13 +250,16 @@ def book_appointment(
         reason=reason_for_visit,
         duration=duration,
     )
+    _check_identifiers(identifiers)
     try:
         with transaction.atomic():
             appointment = _insert(
                 actor=actor, patient=patient, provider=provider, location=location, note_type=note_type, start_time=start_time,
                 duration=duration, reason=reason_for_visit, comment=comment, description=description, status=status,
-                idempotency_key=idempotency_key, rescheduled_from=rescheduled_from,
+                idempotency_key=idempotency_key, rescheduled_from=rescheduled_from, meeting_link=meeting_link,
             )  # fmt: skip
+            if identifiers:
+                _replace_identifiers(appointment, identifiers, today=timezone.now().date())
     except IntegrityError as exc:
         # PostgreSQL's exclusion constraint (another booking won the race) or a reused key.
         if idempotency_key and Appointment.objects.filter(idempotency_key=idempotency_key).exists():
@@ -250,7 +273,7 @@ def book_appointment(
 def _insert(
     *, actor: Actor, patient: Patient | None, provider: Staff | None, location: PracticeLocation | None, note_type: NoteType,
     start_time: datetime, duration: int, reason: ReasonForVisit | None, comment: str, description: str, status: str,
-    idempotency_key: str | None, rescheduled_from: Appointment | None,
+    idempotency_key: str | None, rescheduled_from: Appointment | None, meeting_link: str | None = None,
 ) -> Appointment:  # fmt: skip
     end = start_time + timedelta(minutes=duration)
     if provider is not None and overlapping(provider, start_time, end):
@@ -260,7 +283,9 @@ def _insert(
         duration_minutes=duration, reason_for_visit=reason, comment=comment or None, description=description or None,
         status=status, idempotency_key=idempotency_key or None, appointment_rescheduled_from=rescheduled_from,
     )  # fmt: skip
-    if note_type.is_telehealth:
+    if meeting_link:
+        appointment.meeting_link = meeting_link
+    elif note_type.is_telehealth:
         appointment.meeting_link = meeting_link_for(provider, appointment.id)
     appointment.full_clean(exclude=["idempotency_key"])
     appointment.save()
@@ -427,6 +452,197 @@ def save_appointment(*, actor: Actor, appointment: Appointment, changed: list[st
     )
     _event("APPOINTMENT_CREATED" if created else "APPOINTMENT_UPDATED", appointment, actor)
     return appointment
+
+
+# What each changeable field's booking rules are about (`_check_booking`'s error keys).
+_RULES_FOR = {
+    "provider": {"provider", "location"},
+    "location": {"location"},
+    "note_type": {"note_type", "patient"},
+    "reason_for_visit": {"reason_for_visit", "duration_minutes"},
+    "duration_minutes": {"duration_minutes", "reason_for_visit"},
+}
+_MOVES = {"start_time", "duration_minutes", "provider"}
+
+
+def _check_identifiers(identifiers: Sequence[NewIdentifier]) -> None:
+    keys = [(i.system, i.value) for i in identifiers]
+    if len(set(keys)) != len(keys):
+        raise ValidationError({"identifiers": "An identifier (system and value) is given twice."})
+    for new in identifiers:
+        if new.expiration_date < new.issued_date:
+            raise ValidationError({"identifiers": f"The identifier {new.value} ends before it starts."})
+
+
+def _replace_identifiers(appointment: Appointment, identifiers: Sequence[NewIdentifier], *, today: date) -> bool:
+    """Canvas's rule: the identifiers given replace the stored ones, except that stored ones that
+    have already expired (their period ended before today) are kept as history. Return whether
+    anything changed."""
+    sent = {(i.system, i.value): i for i in identifiers}
+    changed = False
+    for stored in list(appointment.external_identifiers.all()):
+        new = sent.pop((stored.system, stored.value), None)
+        if new is None:
+            if stored.expiration_date >= today:
+                stored.delete()
+                changed = True
+            continue
+        values = {
+            "use": new.use,
+            "issued_date": new.issued_date,
+            "expiration_date": new.expiration_date,
+            "assigner": new.assigner,
+        }
+        if any(getattr(stored, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(stored, key, value)
+            stored.full_clean()
+            stored.save()
+            changed = True
+    for new in sent.values():
+        identifier = AppointmentExternalIdentifier(
+            appointment=appointment,
+            system=new.system,
+            value=new.value,
+            use=new.use,
+            issued_date=new.issued_date,
+            expiration_date=new.expiration_date,
+            assigner=new.assigner,
+        )
+        identifier.full_clean(exclude=["appointment"])
+        identifier.save()
+        changed = True
+    return changed
+
+
+def update_appointment(
+    *,
+    actor: Actor,
+    appointment: Appointment,
+    start_time: datetime | None = None,
+    duration_minutes: int | None = None,
+    provider: Staff | None = None,
+    location: PracticeLocation | None = None,
+    note_type: NoteType | None = None,
+    reason_for_visit: ReasonForVisit | None = None,
+    comment: str | None = None,
+    description: str | None = None,
+    meeting_link: str | None = None,
+    identifiers: Sequence[NewIdentifier] | None = None,
+) -> Appointment:
+    """Change an appointment in place (Canvas's FHIR update; the portal's reschedule makes a new,
+    linked appointment instead). None keeps a field's stored value; `identifiers` replace the
+    stored ones by `_replace_identifiers`'s rule. The patient and the status are not changed here.
+
+    A move (start, length or provider) of a live appointment is checked against the provider's
+    other appointments exactly as a booking is; changed fields are checked against the booking
+    rules. Records the changed fields and emits APPOINTMENT_UPDATED when anything changed.
+
+    Raises ValidationError and SlotUnavailable; nothing changes when it does.
+    """
+    if start_time is not None and timezone.is_naive(start_time):
+        raise ValidationError({"start_time": "The start must include its time zone."})
+    if identifiers is not None:
+        _check_identifiers(identifiers)
+    wanted: dict[str, Any] = {
+        "start_time": start_time,
+        "duration_minutes": duration_minutes,
+        "provider": provider,
+        "location": location,
+        "note_type": note_type,
+        "reason_for_visit": reason_for_visit,
+        "comment": comment,
+        "description": description,
+        "meeting_link": meeting_link,
+    }
+    try:
+        with transaction.atomic():
+            current = (
+                Appointment.objects.select_for_update(of=("self",))
+                .select_related("patient", "provider", "location", "note_type", "reason_for_visit")
+                .get(pk=appointment.pk)
+            )
+            if current.entered_in_error_id is not None:
+                raise ValidationError("An appointment entered in error cannot be changed.")
+            changed = [k for k, v in wanted.items() if v is not None and getattr(current, k) != v]
+            for name in changed:
+                setattr(current, name, wanted[name])
+            rules = set().union(*(_RULES_FOR.get(name, set()) for name in changed))
+            if rules and current.note_type is not None:
+                try:
+                    _check_booking(
+                        patient=current.patient,
+                        provider=current.provider,
+                        location=current.location,
+                        note_type=current.note_type,
+                        reason=current.reason_for_visit,
+                        duration=current.duration_minutes,
+                    )
+                except ValidationError as exc:
+                    broken = {k: v for k, v in exc.error_dict.items() if k in rules}
+                    if broken:
+                        raise ValidationError(broken) from None
+            if (
+                _MOVES & set(changed)
+                and current.is_live
+                and current.provider is not None
+                and overlapping(current.provider, current.start_time, current.end_time, exclude=current)
+            ):
+                raise SlotUnavailable()
+            if identifiers is not None and _replace_identifiers(current, identifiers, today=timezone.now().date()):
+                changed.append("identifiers")
+            if not changed:
+                return current
+            current.full_clean(exclude=["idempotency_key"])
+            current.save(update_fields=[*(n for n in changed if n != "identifiers"), "modified"])
+            _audit("appointment.updated", current, actor, fields=sorted(changed))
+            _event("APPOINTMENT_UPDATED", current, actor)
+    except IntegrityError as exc:
+        # PostgreSQL's exclusion constraint: another booking took the time meanwhile.
+        if "appointment_no_overlap" in str(exc) or "exclusion" in str(exc).lower():
+            raise SlotUnavailable() from None
+        raise
+    return current
+
+
+# The statuses `set_appointment_status` moves between; the others have their own services.
+_PLAIN_STATUSES = (
+    AppointmentProgressStatus.UNCONFIRMED,
+    AppointmentProgressStatus.ATTEMPTED,
+    AppointmentProgressStatus.CONFIRMED,
+    AppointmentProgressStatus.ARRIVED,
+    AppointmentProgressStatus.ROOMED,
+    AppointmentProgressStatus.EXITED,
+)
+
+
+@transaction.atomic
+def set_appointment_status(*, actor: Actor, appointment: Appointment, status: str) -> Appointment:
+    """Move a live appointment along its progress (unconfirmed, attempted, confirmed, arrived,
+    roomed, exited). Cancelling, no-shows and undoing them have their own services
+    (`cancel_appointment`, `mark_no_show`, `restore_appointment`). Emits APPOINTMENT_UPDATED when
+    the status changes.
+
+    Raises ValidationError.
+    """
+    if status not in _PLAIN_STATUSES:
+        raise ValidationError({"status": f"“{status}” is set by its own action (cancel, no-show), not as a status."})
+    current = (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("patient", "note_type")
+        .get(pk=appointment.pk)
+    )
+    if current.entered_in_error_id is not None:
+        raise ValidationError("An appointment entered in error cannot be changed.")
+    if current.status == AppointmentProgressStatus.CANCELLED:
+        raise ValidationError("A cancelled appointment cannot be moved to another status.")
+    if current.status == status:
+        return current
+    previous = current.status
+    _set_status(current, status)
+    _audit("appointment.status_changed", current, actor, previous=previous, status=status)
+    _event("APPOINTMENT_UPDATED", current, actor)
+    return current
 
 
 @transaction.atomic
