@@ -6,16 +6,24 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from frontdesk.fhir.scopes import ALL, InvalidScope, Scope, parse_scopes
+from frontdesk.clinic.models import Patient
+from frontdesk.fhir.scopes import ALL, SCOPE_FORMS, SYSTEM, InvalidScope, Scope, in_context, parse_scopes
 
 #: Canvas's token lifetime (expires_in: 36000).
 TOKEN_LIFETIME = timedelta(hours=10)
+
+#: How long an authorization code can be exchanged (RFC 6749 §4.1.2: short, "10 minutes maximum").
+CODE_LIFETIME = timedelta(minutes=5)
+
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "[::1]", "::1"})
 
 
 def new_client_id() -> str:
@@ -31,9 +39,33 @@ def validate_scopes(value: str) -> None:
     try:
         scopes = parse_scopes(value)
     except InvalidScope as exc:
-        raise ValidationError(f"“{exc}” is not a scope of the form system/<Type>.<read|write|*>.") from None
+        raise ValidationError(f"“{exc}” is not a scope of the form {SCOPE_FORMS}.") from None
     if not scopes:
         raise ValidationError("Give at least one scope (system/*.* for everything).")
+
+
+def check_redirect_uri(uri: str) -> None:
+    """Raise ValidationError unless `uri` may be registered: absolute, no fragment, and https,
+    http on a loopback host, or a native app's private-use scheme (RFC 8252 §7, `com.example.app:/cb`)."""
+    parts = urlsplit(uri)
+    scheme = parts.scheme.lower()
+    if parts.fragment or "#" in uri:
+        raise ValidationError(f"“{uri}” has a fragment: a redirect URI must not.")
+    if scheme == "https" and parts.hostname:
+        return
+    if scheme == "http" and parts.hostname in _LOOPBACK:
+        return
+    if "." in scheme and scheme not in ("javascript", "data", "file", "vbscript"):
+        return
+    raise ValidationError(
+        f"“{uri}” is not a redirect URI this server accepts: use https, http://localhost or a private-use "
+        "scheme such as com.example.app:/callback."
+    )
+
+
+def validate_redirect_uris(value: str) -> None:
+    for uri in value.split():
+        check_redirect_uri(uri)
 
 
 class OAuthClient(models.Model):
@@ -47,6 +79,19 @@ class OAuthClient(models.Model):
         help_text="Space-separated scopes this client may be granted, e.g. “system/Schedule.read system/Slot.read "
         "system/Appointment.*”. system/*.* grants everything.",
     )
+    is_public = models.BooleanField(
+        "public client",
+        default=False,
+        help_text="A public client (an app on a phone or in a browser) has no secret: it gets tokens only through "
+        "the authorization code flow with PKCE, for the patient who signs in and approves it. It cannot have "
+        "system/ scopes.",
+    )
+    redirect_uris = models.TextField(
+        "redirect URIs",
+        blank=True,
+        validators=[validate_redirect_uris],
+        help_text="One per line; matched exactly. Needed for the authorization code flow (patient-facing apps).",
+    )
     is_active = models.BooleanField(
         default=True, help_text="Inactive clients get no tokens and their tokens stop working."
     )
@@ -59,18 +104,68 @@ class OAuthClient(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        try:
+            scopes = self.scopes
+        except InvalidScope:
+            return  # the field validator reports it
+        if self.is_public and in_context(scopes, SYSTEM):
+            raise ValidationError(
+                {"allowed_scopes": "A public client cannot have system/ scopes: use patient/ scopes."}
+            )
+
     @property
     def scopes(self) -> tuple[Scope, ...]:
         return parse_scopes(self.allowed_scopes)
 
+    @property
+    def redirect_uri_list(self) -> list[str]:
+        return self.redirect_uris.split()
+
+    def has_redirect_uri(self, uri: str) -> bool:
+        """Return True when `uri` is registered, compared exactly (RFC 6749 §3.1.2.3, simple string comparison)."""
+        return uri in self.redirect_uri_list
+
     def check_secret(self, secret: str) -> bool:
-        return check_password(secret, self.secret_hash)
+        return not self.is_public and check_password(secret, self.secret_hash)
+
+
+class AuthorizationCode(models.Model):
+    """One authorization code (RFC 6749 §4.1), stored as a digest: single-use, short-lived and bound to
+    the client, the redirect URI, the PKCE challenge and the patient whose portal user approved it."""
+
+    dbid = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    client = models.ForeignKey(OAuthClient, on_delete=models.CASCADE, related_name="codes")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    redirect_uri = models.TextField()
+    code_challenge = models.CharField(max_length=128)
+    scope = models.TextField()
+    created = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created")), name="code_expires_after_issue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} code {self.digest[:8]}…"
 
 
 class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
     def usable(self, now: datetime) -> AccessTokenQuerySet:
-        """Tokens that are neither expired nor revoked and whose client is active."""
-        return self.filter(expires_at__gt=now, revoked_at__isnull=True, client__is_active=True)
+        """Tokens that are neither expired nor revoked, whose client is active, and whose bound
+        patient and approving user (if any) are too (`AccessToken.is_usable` as a filter)."""
+        return self.filter(
+            Q(patient__isnull=True) | Q(patient__active=True),
+            Q(user__isnull=True) | Q(user__is_active=True),
+            expires_at__gt=now,
+            revoked_at__isnull=True,
+            client__is_active=True,
+        )
 
 
 class AccessToken(models.Model):
@@ -78,6 +173,27 @@ class AccessToken(models.Model):
     digest = models.CharField(max_length=64, unique=True, editable=False)
     client = models.ForeignKey(OAuthClient, on_delete=models.CASCADE, related_name="tokens")
     scope = models.TextField(help_text="The space-separated scopes granted.")
+    patient = models.ForeignKey(
+        Patient,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The patient a patient-scoped token is bound to: it reaches only this patient's data.",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The portal user who approved the app (authorization code flow).",
+    )
+    authorization_code = models.ForeignKey(
+        AuthorizationCode, on_delete=models.SET_NULL, null=True, blank=True, related_name="tokens"
+    )
+    refresh_digest = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    refresh_used_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -88,6 +204,9 @@ class AccessToken(models.Model):
         ordering = ["-created"]
         constraints = [
             models.CheckConstraint(condition=Q(expires_at__gt=models.F("created")), name="token_expires_after_issue"),
+            models.CheckConstraint(
+                condition=Q(user__isnull=True) | Q(patient__isnull=False), name="token_user_has_patient"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -98,4 +217,32 @@ class AccessToken(models.Model):
         return parse_scopes(self.scope)
 
     def is_usable(self, now: datetime) -> bool:
-        return self.revoked_at is None and self.expires_at > now and self.client.is_active
+        """Neither expired nor revoked, the client active, and the bound patient (and approving user) too."""
+        return self.revoked_at is None and self.expires_at > now and self.is_live()
+
+    def is_live(self) -> bool:
+        """The client, the bound patient and the approving user are all still active (expiry aside)."""
+        if not self.client.is_active:
+            return False
+        if self.patient is not None and not self.patient.active:
+            return False
+        return self.user is None or self.user.is_active
+
+
+class ClientAuthFailure(models.Model):
+    """One failed client authentication at the token or authorize endpoint, keyed by a digest of the
+    client_id or of the client address (the design of `accounts.LoginFailure`)."""
+
+    class Scope(models.TextChoices):
+        CLIENT = "client"
+        ADDRESS = "address"
+
+    scope = models.CharField(max_length=8, choices=Scope.choices)
+    key_digest = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key_digest", "at"], name="client_auth_failure_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} failure at {self.at:%Y-%m-%d %H:%M:%S}"

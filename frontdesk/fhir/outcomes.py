@@ -81,3 +81,8 @@ def unknown_type(resource_type: str) -> FhirResponse:
 
 def not_supported(diagnostics: str = "") -> FhirResponse:
     return error(405, code="not-supported", text="Operation is not supported", diagnostics=diagnostics)
+
+
+def precondition_failed(diagnostics: str = "") -> FhirResponse:
+    """412: the resource changed after the client's If-Unmodified-Since date (Canvas's text)."""
+    return error(412, code="conflict", text="Resource updated since If-Unmodified-Since date", diagnostics=diagnostics)

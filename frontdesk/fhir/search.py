@@ -65,24 +65,46 @@ def parse_page(query: QueryDict) -> Page:
     return Page(count=count, offset=_non_negative_int(query, "_offset", 0))
 
 
-def parse_params(query: QueryDict, params: Sequence[SearchParam]) -> dict[str, list[str]]:
+#: Result parameters that change nothing a client relies on: accepted and ignored even when strict.
+HARMLESS = frozenset({"_format", "_pretty", "_total", "_totalMethod", "_summary"})
+
+
+def parse_params(query: QueryDict, params: Sequence[SearchParam], *, strict: bool = False) -> dict[str, list[str]]:
     """Return the values given for each declared parameter, keyed by its canonical name.
 
-    Raises SearchError for a parameter the resource does not declare (rather than silently
-    returning everything), and for an empty value (Canvas rejects empty strings).
+    A parameter the resource does not declare is ignored (FHIR's default, lenient handling: fhirpy
+    sends `_totalMethod`, others `_format`) and left out of the Bundle's links, which show what
+    was applied; with `strict` (the client sent `Prefer: handling=strict`) it raises SearchError
+    instead. Raises SearchError for an empty value (Canvas rejects empty strings).
     """
-    by_name = {alias: p.name for p in params for alias in (p.name, *p.aliases)}
+    by_name = _names(params)
     values: dict[str, list[str]] = {}
     for key in query:
         if key in PAGING:
             continue
         if key not in by_name:
-            raise SearchError(f"Unknown search parameter '{key}'")
+            if strict and key not in HARMLESS:
+                raise SearchError(f"Unknown search parameter '{key}'")
+            continue
         for value in query.getlist(key):
             if not value.strip():
                 raise SearchError(f"Search parameter '{key}' must not be empty")
             values.setdefault(by_name[key], []).append(value)
     return values
+
+
+def used_query(query: QueryDict, params: Sequence[SearchParam]) -> QueryDict:
+    """Return `query` without the parameters `parse_params` ignores (for the Bundle's links)."""
+    known = _names(params)
+    used = QueryDict(mutable=True)
+    for key in query:
+        if key in known or key in PAGING:
+            used.setlist(key, query.getlist(key))
+    return used
+
+
+def _names(params: Sequence[SearchParam]) -> dict[str, str]:
+    return {alias: p.name for p in params for alias in (p.name, *p.aliases)}
 
 
 def parse_bool(name: str, value: str) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -66,6 +67,10 @@ class ResourceType:
 
     `audit(actor, resources)`, for types holding patient data, is called with every resource a
     read or search returns, before the response is sent: it records who viewed which chart.
+
+    `last_modified(id)` returns when the stored resource last changed, or None (→ 404). An
+    update with If-Unmodified-Since calls it inside the update's transaction, so it should lock
+    the row it reads (`select_for_update`): then no other write can slip between check and update.
     """
 
     name: str
@@ -76,6 +81,7 @@ class ResourceType:
     create: Callable[[Json, Actor], Json] | None = None
     update: Callable[[str, Json, Actor], Json | None] | None = None
     audit: Callable[[Actor, list[Json]], None] | None = None
+    last_modified: Callable[[str], datetime | None] | None = None
     documentation: str = ""
 
 

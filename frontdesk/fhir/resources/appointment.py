@@ -1,28 +1,43 @@
-"""Appointment: create, read, update (cancel) and search (reference §1.3, §2). The id is the
-appointment's UUID. Every write goes through `scheduling.services` (book, cancel).
+"""Appointment: create, read, update and search (reference §1.3, §2). The id is the appointment's
+UUID. Every write goes through `scheduling.services` (book, update, cancel, check in, no-show,
+status), so the API has the portal's and the back office's rules, events and audit trail.
 
 Statuses map as Canvas's table does (booked ↔ confirmed, checked-in ↔ roomed, fulfilled ↔ exited...).
-An update changes only the status, and only to `cancelled`; moving an appointment (Canvas moves it
-in place) is not supported yet and is refused with a 422.
+An update changes the appointment in place, as Canvas's does: omitted elements keep their stored
+values, `identifier` replaces the stored identifiers (expired ones stay), and a move must find the
+provider free. A cancelled appointment keeps its status.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import F, OrderBy, OuterRef, Q, QuerySet, Subquery
 
 from frontdesk.audit.services import Actor
 from frontdesk.clinic.models import Patient, PracticeLocation, Staff
 from frontdesk.fhir.resources import BusinessRule, Invalid, Json, ResourceType, SearchResult
+from frontdesk.fhir.resources.elements import last_updated
 from frontdesk.fhir.resources.slot import parse_instant
-from frontdesk.fhir.search import Page, SearchError, SearchParam, reference_ids, split_or
+from frontdesk.fhir.search import Page, SearchError, SearchParam, reference_ids, split_or, uuids
 from frontdesk.scheduling import services
-from frontdesk.scheduling.models import Appointment, AppointmentProgressStatus, NoteType
+from frontdesk.scheduling.models import (
+    IDENTIFIER_PERIOD_END,
+    IDENTIFIER_PERIOD_START,
+    IDENTIFIER_USES,
+    Appointment,
+    AppointmentExternalIdentifier,
+    AppointmentProgressStatus,
+    NoteType,
+    ReasonForVisit,
+)
 
 S = AppointmentProgressStatus
 TO_CANVAS = {
@@ -36,8 +51,16 @@ TO_CANVAS = {
     "cancelled": S.CANCELLED,
 }
 TO_FHIR = {canvas: fhir for fhir, canvas in TO_CANVAS.items()}
+BEFORE_ARRIVAL = (S.UNCONFIRMED, S.ATTEMPTED, S.CONFIRMED)
 
-# Where a booking service's ValidationError fields live in the resource.
+# Canvas's contained telehealth Endpoint: the documented id, and the one its examples use.
+ENDPOINT_ID = "appointment-meeting-endpoint-0"
+ENDPOINT_IDS = (ENDPOINT_ID, "appointment-meeting-endpoint")
+PREVIOUS = "Previously Rescheduled Appointment"
+REPLACEMENT = "Rescheduled Replacement Appointment"
+CANCELLED_STAYS = "A cancelled appointment cannot be moved to another status."
+
+# Where a scheduling service's ValidationError fields live in the resource.
 ELEMENTS = {
     "note_type": "Appointment.appointmentType",
     "patient": "Appointment.participant",
@@ -46,26 +69,72 @@ ELEMENTS = {
     "duration_minutes": "Appointment.end",
     "start_time": "Appointment.start",
     "comment": "Appointment.reasonCode",
+    "reason_for_visit": "Appointment.reasonCode",
     "description": "Appointment.description",
+    "meeting_link": "Appointment.contained",
+    "identifiers": "Appointment.identifier",
+    "status": "Appointment.status",
 }
+
+
+# --- read -----------------------------------------------------------------------------------------
 
 
 def _instant(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).isoformat()
 
 
+def _identifier(identifier: AppointmentExternalIdentifier) -> Json:
+    result: Json = {}
+    if identifier.use:
+        result["use"] = identifier.use
+    if identifier.system:
+        result["system"] = identifier.system
+    result["value"] = identifier.value
+    result["period"] = {"start": identifier.issued_date.isoformat(), "end": identifier.expiration_date.isoformat()}
+    if identifier.assigner:
+        result["assigner"] = {"display": identifier.assigner}
+    return result
+
+
 def serialize(appointment: Appointment) -> Json:
-    """Return the Appointment (provider, patient, location and note type must be loaded)."""
+    """Return the Appointment. The row must come from `_appointments()` (related rows loaded,
+    identifiers prefetched, the reschedule links annotated)."""
     location = appointment.location
     zone = ZoneInfo(location.time_zone) if location is not None else ZoneInfo("UTC")
     status = "entered-in-error" if appointment.entered_in_error_id else TO_FHIR[S(appointment.status)]
-    resource: Json = {"resourceType": "Appointment", "id": str(appointment.id), "status": status}
+    resource: Json = {
+        "resourceType": "Appointment",
+        "id": str(appointment.id),
+        "meta": {"lastUpdated": last_updated(appointment.modified)},
+    }
+    if appointment.meeting_link:
+        resource["contained"] = [
+            {
+                "resourceType": "Endpoint",
+                "id": ENDPOINT_ID,
+                "status": "active",
+                "connectionType": {"code": "https"},
+                "payloadType": [{"coding": [{"code": "video-call"}]}],
+                "address": appointment.meeting_link,
+            }
+        ]
+    identifiers = list(appointment.external_identifiers.all())
+    if identifiers:
+        resource["identifier"] = [_identifier(i) for i in identifiers]
+    resource["status"] = status
     note_type = appointment.note_type
     if note_type is not None and note_type.code:
         coding = {"system": note_type.system or "INTERNAL", "code": note_type.code}
         coding["display"] = note_type.display or note_type.name
         resource["appointmentType"] = {"coding": [coding]}
-    if appointment.comment:
+    reason = appointment.reason_for_visit
+    if reason is not None:
+        structured: Json = {"coding": [{"system": reason.system, "code": reason.code, "display": reason.display}]}
+        if appointment.comment:
+            structured["text"] = appointment.comment
+        resource["reasonCode"] = [structured]
+    elif appointment.comment:
         resource["reasonCode"] = [{"text": appointment.comment}]
     if appointment.description:
         resource["description"] = appointment.description
@@ -85,23 +154,48 @@ def serialize(appointment: Appointment) -> Json:
         )
     # FHIR requires at least one participant; an event without a provider still has its appointment.
     resource["participant"] = participants or [{"status": "accepted", "type": [{"text": "unassigned"}]}]
+    supporting: list[Json] = []
     if location is not None:
-        resource["supportingInformation"] = [{"reference": f"Location/{location.id}", "type": "Location"}]
+        supporting.append({"reference": f"Location/{location.id}", "type": "Location"})
+    if appointment.meeting_link:
+        supporting.append({"reference": f"#{ENDPOINT_ID}", "type": "Endpoint"})
+    previous = getattr(appointment, "previous_key", None)
+    if previous is not None:
+        supporting.append({"reference": f"Appointment/{previous}", "type": "Appointment", "display": PREVIOUS})
+    replacement = getattr(appointment, "replacement_key", None)
+    if replacement is not None:
+        supporting.append({"reference": f"Appointment/{replacement}", "type": "Appointment", "display": REPLACEMENT})
+    if supporting:
+        resource["supportingInformation"] = supporting
     return resource
 
 
 def _appointments() -> QuerySet[Appointment]:
-    return Appointment.objects.select_related("provider", "patient", "location", "note_type").order_by(
-        "start_time", "dbid"
+    """Appointments with what `serialize` needs: one query per page, plus one for identifiers."""
+    # A reschedule cancels the old appointment, and a cancelled one cannot be rescheduled again,
+    # so an appointment has at most one replacement (the latest wins should that ever change).
+    replacement = Appointment.objects.filter(appointment_rescheduled_from=OuterRef("pk")).order_by("-dbid")
+    return (
+        Appointment.objects.select_related("provider", "patient", "location", "note_type", "reason_for_visit")
+        .prefetch_related("external_identifiers")
+        .annotate(
+            previous_key=F("appointment_rescheduled_from__id"),
+            replacement_key=Subquery(replacement.values("id")[:1]),
+        )
+        .order_by("start_time", "dbid")
     )
 
 
-def _by_id(resource_id: str) -> Appointment | None:
+def _key(resource_id: str) -> uuid.UUID | None:
     try:
-        key = uuid.UUID(resource_id)
+        return uuid.UUID(resource_id)
     except ValueError:
         return None
-    return _appointments().filter(id=key).first()
+
+
+def _by_id(resource_id: str) -> Appointment | None:
+    key = _key(resource_id)
+    return _appointments().filter(id=key).first() if key is not None else None
 
 
 def read(resource_id: str) -> Json | None:
@@ -109,9 +203,23 @@ def read(resource_id: str) -> Json | None:
     return serialize(appointment) if appointment is not None else None
 
 
+def last_modified(resource_id: str) -> datetime | None:
+    """Return when the appointment last changed, locking its row until the transaction ends (the
+    caller's update runs in the same transaction), or None when there is none."""
+    key = _key(resource_id)
+    if key is None:
+        return None
+    return Appointment.objects.select_for_update().filter(id=key).values_list("modified", flat=True).first()
+
+
 # --- search ---------------------------------------------------------------------------------------
 
 _PREFIXES = ("eq", "ne", "gt", "ge", "lt", "le")
+_SORTS = {
+    "date": ("start_time",),
+    "patient": ("patient__last_name", "patient__first_name", "patient__id"),
+    "practitioner": ("provider__last_name", "provider__first_name", "provider__id"),
+}
 
 
 def _date_filter(value: str) -> Q:
@@ -130,20 +238,63 @@ def _date_filter(value: str) -> Q:
     }[prefix]
 
 
+def _type_filter(value: str) -> Q:
+    system, sep, code = value.rpartition("|")
+    match = Q(note_type__code=code)
+    if sep and system == "INTERNAL":  # what `serialize` shows for a type without a system
+        return match & Q(note_type__system__in=("", "INTERNAL"))
+    return match & Q(note_type__system=system) if sep else match
+
+
+def _identifier_filter(value: str) -> Q:
+    system, sep, key = value.rpartition("|")
+    match = Q(value=key)
+    return match & Q(system=system) if sep else match
+
+
+def _location_filter(values: list[str]) -> Q:
+    keys = reference_ids("location", "Location", values)
+    small = [int(k) for k in keys if k.isdigit()]  # Canvas's app sends the small id (reference §2)
+    return Q(location__id__in=uuids(keys)) | Q(location__dbid__in=small)
+
+
+def _ordering(values: list[str]) -> list[OrderBy]:
+    if len(values) > 1:
+        raise SearchError("_sort may be given only once (separate keys with commas)")
+    order: list[OrderBy] = []
+    for key in values[0].split(",") if values else []:
+        name = key.strip().removeprefix("-")
+        if name not in _SORTS:
+            raise SearchError(f"_sort '{key}' is not one of {', '.join(_SORTS)} (with - for descending)")
+        descending = key.strip().startswith("-")
+        order += [
+            F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True) for field in _SORTS[name]
+        ]
+    return [*order, F("start_time").asc(), F("dbid").asc()]
+
+
 def search(params: dict[str, list[str]], page: Page) -> SearchResult:
     appointments = _appointments()
     for ids in split_or(params.get("_id", [])):
-        keys = []
-        for value in ids:
-            try:
-                keys.append(uuid.UUID(value))
-            except ValueError:
-                continue  # an id that cannot exist matches nothing
-        appointments = appointments.filter(id__in=keys)
+        appointments = appointments.filter(id__in=uuids(ids))
     for values in split_or(params.get("patient", [])):
         appointments = appointments.filter(patient__id__in=reference_ids("patient", "Patient", values))
     for values in split_or(params.get("practitioner", [])):
         appointments = appointments.filter(provider__id__in=reference_ids("practitioner", "Practitioner", values))
+    for values in split_or(params.get("location", [])):
+        appointments = appointments.filter(_location_filter(values))
+    for values in split_or(params.get("appointment-type", [])):
+        match = Q()
+        for value in values:
+            match |= _type_filter(value)
+        appointments = appointments.filter(match)
+    for values in split_or(params.get("identifier", [])):
+        match = Q()
+        for value in values:
+            match |= _identifier_filter(value)
+        appointments = appointments.filter(
+            dbid__in=AppointmentExternalIdentifier.objects.filter(match).values("appointment_id")
+        )
     for value in params.get("date", []):
         appointments = appointments.filter(_date_filter(value))
     for values in split_or(params.get("status", [])):
@@ -154,18 +305,32 @@ def search(params: dict[str, list[str]], page: Page) -> SearchResult:
         if "entered-in-error" in values:
             match |= Q(entered_in_error__isnull=False)
         appointments = appointments.filter(match)
+    appointments = appointments.order_by(*_ordering(params.get("_sort", [])))
     total = appointments.count()
     rows = list(appointments[page.window()]) if total and page.count else []
     return SearchResult(total=total, resources=[serialize(a) for a in rows])
 
 
-# --- create and update ----------------------------------------------------------------------------
+# --- parsing a body -------------------------------------------------------------------------------
 
 
 def _list(body: Json, name: str) -> list[Any]:
     value = body.get(name, [])
     if not isinstance(value, list):
         raise Invalid(f"Appointment.{name}", f"{name} must be a list.")
+    return value
+
+
+def _object(value: Any, element: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise Invalid(element, f"{element.removeprefix('Appointment.')} must be an object.")
+    return value
+
+
+def _string(value: Any, element: str) -> str:
+    """Return a non-empty string (Canvas's v2 rejects empty strings). Raises Invalid."""
+    if not isinstance(value, str) or not value.strip():
+        raise Invalid(element, f"{element.removeprefix('Appointment.')} must be a non-empty string.")
     return value
 
 
@@ -182,6 +347,15 @@ def _time(body: Json, name: str) -> datetime:
     return moment.astimezone(UTC)
 
 
+def _minutes(start: datetime, end: datetime) -> int:
+    if end <= start:
+        raise Invalid("Appointment.end", "end must be after start.")
+    minutes, remainder = divmod(end - start, timedelta(minutes=1))
+    if remainder:
+        raise Invalid("Appointment.end", "The duration must be whole minutes.")
+    return int(minutes)
+
+
 def _status(body: Json) -> str:
     status = body.get("status")
     if status not in TO_CANVAS:
@@ -190,63 +364,115 @@ def _status(body: Json) -> str:
 
 
 def _participants(body: Json) -> tuple[Staff, Patient | None]:
-    practitioners: list[str] = []
-    patients: list[str] = []
+    """Return the one Practitioner and the Patient, if one, that `participant` names. Raises Invalid."""
+    practitioners: list[tuple[str, str]] = []
+    patients: list[tuple[str, str]] = []
     for index, entry in enumerate(_list(body, "participant")):
         element = f"Appointment.participant[{index}]"
-        reference = entry.get("actor", {}).get("reference") if isinstance(entry, dict) else None
+        actor = entry.get("actor") if isinstance(entry, dict) else None
+        reference = actor.get("reference") if isinstance(actor, dict) else None
         if not isinstance(reference, str):
             raise Invalid(f"{element}.actor.reference", "Each participant needs actor.reference.")
         if not isinstance(entry.get("status"), str):
             raise Invalid(f"{element}.status", "Each participant needs a status (send accepted).")
         kind, _, key = reference.partition("/")
         if kind == "Practitioner":
-            practitioners.append(key)
+            practitioners.append((f"{element}.actor.reference", key))
         elif kind == "Patient":
-            patients.append(key)
+            patients.append((f"{element}.actor.reference", key))
         else:
             raise Invalid(f"{element}.actor.reference", f"'{reference}' is not a Practitioner or Patient reference.")
     if len(practitioners) != 1 or len(patients) > 1:
         raise Invalid("Appointment.participant", "Send one Practitioner and at most one Patient participant.")
-    staff = Staff.objects.filter(id=practitioners[0]).first()
+    element, key = practitioners[0]
+    staff = Staff.objects.filter(id=key).first()
     if staff is None:
-        raise Invalid("Appointment.participant", f"Unknown Practitioner '{practitioners[0]}'.")
+        raise Invalid(element, f"Unknown Practitioner '{key}'.")
     patient = None
     if patients:
-        patient = Patient.objects.filter(id=patients[0]).first()
+        element, key = patients[0]
+        patient = Patient.objects.filter(id=key).first()
         if patient is None:
-            raise Invalid("Appointment.participant", f"Unknown Patient '{patients[0]}'.")
+            raise Invalid(element, f"Unknown Patient '{key}'.")
     return staff, patient
 
 
-def _location(body: Json) -> PracticeLocation:
-    references = [
-        info.get("reference", "")
-        for info in _list(body, "supportingInformation")
-        if isinstance(info, dict) and str(info.get("reference", "")).startswith("Location/")
-    ]
-    if len(references) != 1:
+@dataclass(frozen=True)
+class Supporting:
+    """What `supportingInformation` says: the Location, if one, and the `#id` of the meeting Endpoint."""
+
+    location: PracticeLocation | None
+    endpoint: str | None
+    endpoint_element: str
+
+
+def _supporting(body: Json) -> Supporting:
+    """Raises Invalid. References to Appointments and Encounters are the read-only links a read
+    returns (a client sends them back); they are ignored."""
+    locations: list[tuple[str, str]] = []
+    endpoint, endpoint_element = None, ""
+    for index, info in enumerate(_list(body, "supportingInformation")):
+        element = f"Appointment.supportingInformation[{index}].reference"
+        reference = info.get("reference") if isinstance(info, dict) else None
+        if not isinstance(reference, str) or not reference:
+            raise Invalid(element, "Each supportingInformation entry needs a reference.")
+        if reference.startswith("Location/"):
+            locations.append((element, reference.partition("/")[2]))
+        elif reference.startswith("#"):
+            endpoint, endpoint_element = reference[1:], element
+        elif reference.partition("/")[0] not in ("Appointment", "Encounter"):
+            raise Invalid(element, f"'{reference}' is not a Location or a contained Endpoint reference.")
+    if len(locations) > 1:
         raise Invalid("Appointment.supportingInformation", "Send one Location reference in supportingInformation.")
-    key = references[0].partition("/")[2]
     location = None
-    if key.isdigit():  # Canvas's own app sends the practice location's small id (reference §2)
-        location = PracticeLocation.objects.filter(dbid=int(key)).first()
-    else:
+    if locations:
+        element, key = locations[0]
+        if key.isdigit():  # Canvas's own app sends the practice location's small id (reference §2)
+            location = PracticeLocation.objects.filter(dbid=int(key)).first()
+        else:
+            found = uuids([key])
+            location = PracticeLocation.objects.filter(id=found[0]).first() if found else None
+        if location is None:
+            raise Invalid(element, f"Unknown Location '{key}'.")
+    return Supporting(location=location, endpoint=endpoint, endpoint_element=endpoint_element)
+
+
+def _endpoints(body: Json) -> dict[str, str]:
+    """Return the contained Endpoints' addresses by id. Raises Invalid."""
+    found: dict[str, str] = {}
+    validate = URLValidator(schemes=["https", "http"])
+    for index, entry in enumerate(_list(body, "contained")):
+        element = f"Appointment.contained[{index}]"
+        contained = _object(entry, element)
+        if contained.get("resourceType") != "Endpoint":
+            raise Invalid(f"{element}.resourceType", "Only a telehealth Endpoint may be contained.")
+        key = contained.get("id")
+        if key not in ENDPOINT_IDS:
+            raise Invalid(f"{element}.id", f"The meeting Endpoint's id must be {ENDPOINT_ID}.")
+        address = _string(contained.get("address"), f"{element}.address")
         try:
-            location = PracticeLocation.objects.filter(id=uuid.UUID(key)).first()
-        except ValueError:
-            location = None
-    if location is None:
-        raise Invalid("Appointment.supportingInformation", f"Unknown Location '{key}'.")
-    return location
+            validate(address)
+        except ValidationError:
+            raise Invalid(f"{element}.address", f"'{address}' is not an https or http URL.") from None
+        if len(address) > Appointment._meta.get_field("meeting_link").max_length:  # type: ignore[operator]
+            raise Invalid(f"{element}.address", "The meeting address is too long.")
+        found[str(key)] = address
+    return found
 
 
-def _note_type(body: Json) -> NoteType:
-    if "appointmentType" not in body:
-        found = NoteType.objects.filter(is_default_appointment_type=True).order_by("rank", "dbid").first()
-        if found is None:
-            raise Invalid("Appointment.appointmentType", "appointmentType is required: there is no default type.")
-        return found
+def _meeting_link(body: Json, supporting: Supporting) -> str | None:
+    """Return the meeting address the body gives, or None. Raises Invalid."""
+    endpoints = _endpoints(body)
+    if supporting.endpoint is not None:
+        if supporting.endpoint not in endpoints:
+            raise Invalid(supporting.endpoint_element, f"No contained Endpoint has the id '{supporting.endpoint}'.")
+        return endpoints[supporting.endpoint]
+    # Tolerated: a contained meeting Endpoint that supportingInformation forgot to reference.
+    return next(iter(endpoints.values()), None)
+
+
+def _note_type_named(body: Json) -> NoteType:
+    """Return the note type `appointmentType` names (scheduleable or not). Raises Invalid, BusinessRule."""
     codings = body["appointmentType"].get("coding") if isinstance(body["appointmentType"], dict) else None
     if not isinstance(codings, list) or len(codings) != 1 or not isinstance(codings[0], dict):
         raise Invalid("Appointment.appointmentType.coding", "appointmentType needs exactly one coding.")
@@ -258,66 +484,142 @@ def _note_type(body: Json) -> NoteType:
         raise BusinessRule(
             f"Appointment Type does not exist with code: {code} and system: {system}", "Appointment.appointmentType"
         )
-    if not found.is_active or not found.is_scheduleable:
-        raise BusinessRule(f"Note type: {found.name} is not scheduleable", "Appointment.appointmentType")
     return found
 
 
-def _text(body: Json, name: str, value: Any) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        raise Invalid(f"Appointment.{name}", f"{name} must be a non-empty string.")
-    return value
+def _scheduleable(note_type: NoteType) -> NoteType:
+    if not note_type.is_active or not note_type.is_scheduleable:
+        raise BusinessRule(f"Note type: {note_type.name} is not scheduleable", "Appointment.appointmentType")
+    return note_type
 
 
-def _comment(body: Json) -> str:
+def _note_type(body: Json, *, patient: Patient | None) -> NoteType:
+    if "appointmentType" in body:
+        return _scheduleable(_note_type_named(body))
+    if patient is None:
+        raise Invalid("Appointment.appointmentType", "appointmentType is required for an event without a patient.")
+    found = NoteType.objects.filter(is_default_appointment_type=True).order_by("rank", "dbid").first()
+    if found is None:
+        raise Invalid("Appointment.appointmentType", "appointmentType is required: there is no default type.")
+    return found
+
+
+def _reason(body: Json) -> tuple[ReasonForVisit | None, str | None]:
+    """Return the structured reason `reasonCode[0].coding[0].code` names and the text
+    (`reasonCode[0].text`), each None when not given. Raises Invalid and BusinessRule."""
     reasons = _list(body, "reasonCode")
-    if reasons:
-        text = reasons[0].get("text") if isinstance(reasons[0], dict) else None
-        if text is not None:
-            return _text(body, "reasonCode[0].text", text)
-    return _text(body, "comment", body.get("comment"))
+    if not reasons:
+        comment = body.get("comment")  # frontdesk's older spelling
+        return None, _string(comment, "Appointment.comment") if comment is not None else None
+    first = _object(reasons[0], "Appointment.reasonCode[0]")
+    text = first.get("text")
+    comment = _string(text, "Appointment.reasonCode[0].text") if text is not None else None
+    codings = first.get("coding")
+    if codings is None:
+        return None, comment
+    if not isinstance(codings, list) or not codings:
+        raise Invalid("Appointment.reasonCode[0].coding", "reasonCode[0].coding must be a non-empty list.")
+    coding = _object(codings[0], "Appointment.reasonCode[0].coding[0]")
+    code = _string(coding.get("code"), "Appointment.reasonCode[0].coding[0].code")
+    system = coding.get("system")
+    matches = list(ReasonForVisit.objects.filter(code=code)[:10])
+    if len(matches) > 1 and isinstance(system, str):
+        matches = [m for m in matches if m.system == system]
+    if len(matches) != 1:
+        raise BusinessRule(
+            f"structured reason for visit with code {code} does not exist", "Appointment.reasonCode[0].coding[0].code"
+        )
+    return matches[0], comment
+
+
+def _date(value: Any, element: str) -> date:
+    text = _string(value, element)
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise Invalid(element, f"'{text}' is not a date (YYYY-MM-DD) or a date-time.") from None
+
+
+def _identifiers(body: Json) -> list[services.NewIdentifier]:
+    """Return the identifiers `identifier` gives, with Canvas's period defaults. Raises Invalid."""
+    found: list[services.NewIdentifier] = []
+    for index, entry in enumerate(_list(body, "identifier")):
+        element = f"Appointment.identifier[{index}]"
+        identifier = _object(entry, element)
+        use = identifier.get("use", "")
+        if use and use not in IDENTIFIER_USES:
+            raise Invalid(f"{element}.use", f"use must be one of {', '.join(IDENTIFIER_USES)}.")
+        system = identifier.get("system")
+        period = _object(identifier.get("period", {}), f"{element}.period")
+        start = _date(period["start"], f"{element}.period.start") if "start" in period else IDENTIFIER_PERIOD_START
+        end = _date(period["end"], f"{element}.period.end") if "end" in period else IDENTIFIER_PERIOD_END
+        if end < start:
+            raise Invalid(f"{element}.period.end", "The period ends before it starts.")
+        assigner = _object(identifier.get("assigner", {}), f"{element}.assigner").get("display")
+        new = services.NewIdentifier(
+            value=_string(identifier.get("value"), f"{element}.value")[:255],
+            system=_string(system, f"{element}.system")[:255] if system is not None else "",
+            use=str(use),
+            issued_date=start,
+            expiration_date=end,
+            assigner=_string(assigner, f"{element}.assigner.display")[:200] if assigner is not None else "",
+        )
+        if any((new.system, new.value) == (f.system, f.value) for f in found):
+            raise Invalid(f"{element}.value", "This identifier (system and value) is given twice.")
+        found.append(new)
+    return found
+
+
+def _description(body: Json) -> str | None:
+    value = body.get("description")
+    return _string(value, "Appointment.description") if value is not None else None
 
 
 def _check_type(body: Json) -> None:
+    # Canvas's mobile app sends its cancelling PUT without resourceType (reference §1.3).
     if body.get("resourceType", "Appointment") != "Appointment":
         raise Invalid("resourceType", "The body must be an Appointment.")
 
 
-def _validation_error(exc: ValidationError) -> BusinessRule:
+def _validation_error(exc: ValidationError, element: str = "Appointment") -> BusinessRule:
     if hasattr(exc, "error_dict"):
         field, errors = next(iter(exc.error_dict.items()))
-        return BusinessRule(" ".join(errors[0].messages), ELEMENTS.get(field, "Appointment"))
-    return BusinessRule(" ".join(exc.messages), "Appointment")
+        return BusinessRule(" ".join(errors[0].messages), ELEMENTS.get(field, element))
+    return BusinessRule(" ".join(exc.messages), element)
+
+
+# --- create and update ----------------------------------------------------------------------------
 
 
 def create(body: Json, actor: Actor) -> Json:
     _check_type(body)
     status = _status(body)
-    start, end = _time(body, "start"), _time(body, "end")
-    if end <= start:
-        raise Invalid("Appointment.end", "end must be after start.")
-    minutes, remainder = divmod(end - start, timedelta(minutes=1))
-    if remainder:
-        raise Invalid("Appointment.end", "The duration must be whole minutes.")
+    start = _time(body, "start")
+    minutes = _minutes(start, _time(body, "end"))
     provider, patient = _participants(body)
-    location = _location(body)
-    note_type = _note_type(body)
-    comment = _comment(body)
-    description = _text(body, "description", body.get("description"))
+    supporting = _supporting(body)
+    if supporting.location is None:
+        raise Invalid("Appointment.supportingInformation", "Send one Location reference in supportingInformation.")
+    meeting_link = _meeting_link(body, supporting)
+    identifiers = _identifiers(body)
+    description = _description(body)
+    note_type = _note_type(body, patient=patient)
+    reason, comment = _reason(body)
     try:
         appointment = services.book_appointment(
             actor=actor,
             patient=patient,
             provider=provider,
-            location=location,
+            location=supporting.location,
             note_type=note_type,
             start_time=start,
             duration_minutes=minutes,
-            comment=comment,
-            description=description,
+            reason_for_visit=reason,
+            comment=comment or "",
+            description=description or "",
             status=TO_CANVAS[status],
+            meeting_link=meeting_link,
+            identifiers=identifiers,
         )
     except services.SlotUnavailable as exc:
         raise BusinessRule(str(exc), "Appointment.start") from None
@@ -328,29 +630,109 @@ def create(body: Json, actor: Actor) -> Json:
     return serialize(found)
 
 
+@dataclass(frozen=True)
+class _Changes:
+    """The fields an update body sets; None keeps the stored value."""
+
+    start_time: datetime | None = None
+    duration_minutes: int | None = None
+    provider: Staff | None = None
+    location: PracticeLocation | None = None
+    note_type: NoteType | None = None
+    reason_for_visit: ReasonForVisit | None = None
+    comment: str | None = None
+    description: str | None = None
+    meeting_link: str | None = None
+    identifiers: list[services.NewIdentifier] | None = None
+
+
+def _changes(body: Json, appointment: Appointment) -> _Changes:
+    """Parse an update body against the stored appointment. Raises Invalid and BusinessRule."""
+    start_time = duration = None
+    if "start" in body or "end" in body:
+        start = _time(body, "start") if "start" in body else appointment.start_time
+        # Only start sent: the appointment moves and keeps its length.
+        end = _time(body, "end") if "end" in body else start + timedelta(minutes=appointment.duration_minutes)
+        duration = _minutes(start, end)
+        start_time = start
+    provider = None
+    if "participant" in body:
+        provider, patient = _participants(body)
+        if patient is not None and patient != appointment.patient:
+            raise BusinessRule("The patient of an appointment cannot be changed.", "Appointment.participant")
+    supporting = _supporting(body)
+    # Without `contained`, a `#` reference is the one a read returned (Canvas's app sends it back).
+    meeting_link = _meeting_link(body, supporting) if "contained" in body else None
+    note_type = None
+    if "appointmentType" in body:
+        note_type = _note_type_named(body)
+        if note_type != appointment.note_type:
+            _scheduleable(note_type)
+    elif appointment.patient is None:
+        # Canvas: an update of an "other event" (no patient) must send its appointmentType.
+        raise Invalid("Appointment.appointmentType", "appointmentType is required for an event without a patient.")
+    reason, comment = _reason(body)
+    return _Changes(
+        start_time=start_time,
+        duration_minutes=duration,
+        provider=provider,
+        location=supporting.location,
+        note_type=note_type,
+        reason_for_visit=reason,
+        comment=comment,
+        description=_description(body),
+        meeting_link=meeting_link,
+        identifiers=_identifiers(body) if "identifier" in body else None,
+    )
+
+
+def _change_status(actor: Actor, appointment: Appointment, target: S) -> None:
+    """Move to `target` through the service that owns the transition (the status is not cancelled)."""
+    current = S(appointment.status)
+    if target == current:
+        return
+    if current == S.CANCELLED:
+        raise BusinessRule(CANCELLED_STAYS, "Appointment.status")
+    if target == S.NOSHOWED:
+        services.mark_no_show(actor=actor, appointment=appointment)
+    elif target in (S.ARRIVED, S.ROOMED) and current in BEFORE_ARRIVAL:
+        services.check_in(actor=actor, appointment=appointment)  # arrived, and APPOINTMENT_CHECKED_IN
+        if target != S.ARRIVED:
+            services.set_appointment_status(actor=actor, appointment=appointment, status=target)
+    else:
+        services.set_appointment_status(actor=actor, appointment=appointment, status=target)
+
+
 def update(resource_id: str, body: Json, actor: Actor) -> Json | None:
-    appointment = _by_id(resource_id)
-    if appointment is None:
-        return None
+    """Change the appointment in place; None when there is none. Raises Invalid and BusinessRule,
+    and then nothing is written."""
     _check_type(body)
     if "id" in body and body["id"] != resource_id:
         raise Invalid("Appointment.id", "The body's id differs from the URL's.")
-    status = _status(body)
-    current = serialize(appointment)
-    moved = any(name in body and _time(body, name) != _time(current, name) for name in ("start", "end"))
-    if moved:
-        raise BusinessRule("Moving an appointment through FHIR is not supported yet.", "Appointment.start")
-    if status == current["status"]:
-        return current
-    if status != "cancelled":
-        raise BusinessRule(
-            f"Changing the status from {current['status']} to {status} through FHIR is not supported yet.",
-            "Appointment.status",
-        )
-    try:
-        services.cancel_appointment(actor=actor, appointment=appointment)
-    except ValidationError as exc:
-        raise _validation_error(exc) from None
+    with transaction.atomic():
+        # Lock the row first: what the checks below read is what the writes change.
+        if last_modified(resource_id) is None:
+            return None
+        appointment = _by_id(resource_id)
+        assert appointment is not None  # noqa: S101 - locked above
+        if appointment.entered_in_error_id is not None:
+            raise BusinessRule("An appointment entered in error cannot be updated.", "Appointment.status")
+        target = TO_CANVAS[_status(body)]
+        changes = _changes(body, appointment)
+        current = S(appointment.status)
+        if current == S.CANCELLED and target != S.CANCELLED:
+            raise BusinessRule(CANCELLED_STAYS, "Appointment.status")
+        try:
+            if target == S.CANCELLED and current != S.CANCELLED:
+                # First: a cancelled appointment holds no time, so moving it along cannot collide.
+                services.cancel_appointment(actor=actor, appointment=appointment)
+            services.update_appointment(actor=actor, appointment=appointment, **vars(changes))
+            if target != S.CANCELLED:
+                _change_status(actor, appointment, target)
+        except services.SlotUnavailable as exc:
+            raise BusinessRule(str(exc), "Appointment.start") from None
+        except ValidationError as exc:
+            raise _validation_error(exc, "Appointment.status") from None
     return read(resource_id)
 
 
@@ -361,13 +743,20 @@ RESOURCE = ResourceType(
         SearchParam("_id", "token", "The appointment's id; commas give alternatives."),
         SearchParam("patient", "reference", "Patient/<id> (or the bare id)."),
         SearchParam("practitioner", "reference", "Practitioner/<id> (or the bare id)."),
+        SearchParam("location", "reference", "Location/<id> (or the bare id)."),
+        SearchParam("appointment-type", "token", "The appointment type: code or system|code."),
+        SearchParam("identifier", "token", "An identifier another system gave: value or system|value."),
         SearchParam("date", "date", "The start, with eq ne gt ge lt le prefixes; repeat for a range."),
         SearchParam(
             "status", "token", "proposed | pending | booked | arrived | checked-in | fulfilled | noshow | cancelled"
+        ),
+        SearchParam(
+            "_sort", "string", "date, patient or practitioner, - for descending; commas for several (default: date)."
         ),
     ),
     read=read,
     search=search,
     create=create,
     update=update,
+    last_modified=last_modified,
 )

@@ -78,7 +78,7 @@ def test_it_answers_a_write_only_token_with_403_on_reads(oauth_client: NewClient
 def test_it_answers_405_for_an_interaction_a_type_does_not_offer(api: Client, boston: Any) -> None:
     for response in (
         api.get("/fhir/Schedule/Location.1-Staff.abc"),
-        api.post("/fhir/Practitioner", {}, content_type="application/fhir+json"),
+        api.post("/fhir/Location", {}, content_type="application/fhir+json"),
         api.put(f"/fhir/Location/{boston.id}", {}, content_type="application/fhir+json"),
         api.delete(f"/fhir/Location/{boston.id}"),
     ):

@@ -53,14 +53,20 @@ def test_it_lists_the_registered_types_with_their_interactions_and_parameters(cl
         "_id",
         "patient",
         "practitioner",
+        "location",
+        "appointment-type",
+        "identifier",
         "date",
         "status",
+        "_sort",
     }
-    assert [i["code"] for i in resources["Practitioner"]["interaction"]] == ["read", "search-type"]
+    assert [i["code"] for i in resources["Practitioner"]["interaction"]] == ["create", "read", "update", "search-type"]
     assert [i["code"] for i in resources["Schedule"]["interaction"]] == ["search-type"]
     assert "searchParam" not in resources["Schedule"]
+    assert [i["code"] for i in resources["Patient"]["interaction"]] == ["create", "read", "update", "search-type"]
     for kind in ("Patient", "Condition", "MedicationStatement", "AllergyIntolerance"):
-        assert [i["code"] for i in resources[kind]["interaction"]] == ["read", "search-type"]
+        if kind != "Patient":
+            assert [i["code"] for i in resources[kind]["interaction"]] == ["read", "search-type"]
         assert {"_id", "patient" if kind != "Patient" else "identifier"} <= {
             p["name"] for p in resources[kind]["searchParam"]
         }

@@ -47,8 +47,8 @@ def test_it_defaults_to_every_scope(db: Any) -> None:
 
 
 def test_it_refuses_a_malformed_scope_on_the_command_line(db: Any) -> None:
-    with pytest.raises(CommandError, match=r"patient/Patient\.read"):
-        call_command("oauth", "create-client", "Bad", "--scope", "patient/Patient.read", stdout=StringIO())
+    with pytest.raises(CommandError, match=r"patient/Patient\.see"):
+        call_command("oauth", "create-client", "Bad", "--scope", "patient/Patient.see", stdout=StringIO())
     assert not OAuthClient.objects.exists()
 
 

@@ -71,7 +71,6 @@ def test_it_takes_a_day_a_duration_and_an_appointment_type(
         ("schedule={s}&appointment-type=http://snomed.info/sct|000", "appointment-type"),
         ("schedule={s}&appointment-type=000", "appointment-type"),
         ("schedule={s}&start=2026-03-05&end=2026-03-01", "end"),
-        ("schedule={s}&practitioner=x", "practitioner"),
     ],
 )
 def test_it_refuses_bad_parameters_naming_them(

@@ -104,7 +104,7 @@ def test_it_refuses_an_inactive_client(client: Client, oauth_client: NewClient) 
     assert response.json()["error"] == "invalid_client"
 
 
-@pytest.mark.parametrize("grant_type", ["password", "authorization_code", "refresh_token"])
+@pytest.mark.parametrize("grant_type", ["password", "implicit", "urn:ietf:params:oauth:grant-type:jwt-bearer"])
 def test_it_refuses_other_grant_types(client: Client, oauth_client: NewClient, grant_type: str) -> None:
     response = request_token(client, oauth_client, grant_type=grant_type)
 
@@ -150,7 +150,7 @@ def test_it_refuses_a_scope_beyond_what_the_client_is_allowed(client: Client, db
     assert not AccessToken.objects.exists()
 
 
-@pytest.mark.parametrize("scope", ["patient/Patient.read", "system/Practitioner", "openid"])
+@pytest.mark.parametrize("scope", ["patient/Patient.see", "system/Practitioner", "user/*.read"])
 def test_it_refuses_a_malformed_scope(client: Client, oauth_client: NewClient, scope: str) -> None:
     response = request_token(client, oauth_client, scope=scope)
 
@@ -158,10 +158,13 @@ def test_it_refuses_a_malformed_scope(client: Client, oauth_client: NewClient, s
     assert scope in response.json()["error_description"]
 
 
-def test_it_refuses_patient_scoped_requests_for_now(client: Client, oauth_client: NewClient) -> None:
-    response = request_token(client, oauth_client, patient="abc")
+@pytest.mark.parametrize("scope", ["openid", "offline_access", "launch/patient"])
+def test_it_refuses_launch_scopes_on_the_client_credentials_grant(
+    client: Client, oauth_client: NewClient, scope: str
+) -> None:
+    response = request_token(client, oauth_client, scope=f"system/Slot.read {scope}")
 
-    assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_scope")
 
 
 def test_it_answers_only_post(client: Client, db: Any) -> None:
