@@ -6,14 +6,16 @@ in a fixed number of queries, and hand them to the pure slot engine (`scheduling
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Model, Q
 
 from frontdesk.clinic.models import PracticeLocation, Staff
 from frontdesk.scheduling import slots
@@ -24,6 +26,35 @@ from frontdesk.scheduling.models import (
     AvailabilityException,
     NoteType,
 )
+
+
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _marks(values: list[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _when(value: datetime) -> Any:
+    """A datetime as the database compares it (SQLite: naive UTC text)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _aware(value: datetime) -> datetime:
+    """A datetime column read by plain SQL: SQLite gives naive UTC, PostgreSQL aware."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _uuid(value: Any) -> str:
+    """A UUID column read by plain SQL (SQLite: 32 hex digits), in the ORM's str() form."""
+    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
 
 
 def _busy_rows(
@@ -52,7 +83,14 @@ def _busy_rows(
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            sql, [*provider_ids, low, high, AppointmentProgressStatus.CANCELLED, ignore if ignore is not None else -1]
+            sql,
+            [
+                *provider_ids,
+                _when(low),
+                _when(high),
+                AppointmentProgressStatus.CANCELLED,
+                ignore if ignore is not None else -1,
+            ],
         )
         rows = cursor.fetchall()
     if connection.vendor == "sqlite":
@@ -71,18 +109,31 @@ class ProviderRef(NamedTuple):
 
 def _places(provider_pks: list[int]) -> dict[int, list[tuple[str, str]]]:
     """provider pk → [(location key, time zone)] of the active locations they practise at
-    (their practice locations, else their primary location). Two queries."""
-    through = Staff.practice_locations.through
+    (their practice locations, else their primary location). One query."""
+    if not provider_pks:
+        return {}
+    through = _table(Staff.practice_locations.through)
+    staff, location = _table(Staff), _table(PracticeLocation)
+    marks = _marks(provider_pks)
+    sql = (
+        f"SELECT 0, t.staff_id, l.id, l.time_zone FROM {through} t JOIN {location} l ON l.dbid = t.practicelocation_id "  # noqa: S608 (only placeholders are interpolated)
+        f"WHERE t.staff_id IN ({marks}) AND l.active "
+        f"UNION ALL SELECT 1, s.dbid, l.id, l.time_zone FROM {staff} s JOIN {location} l "
+        f"ON l.dbid = s.primary_practice_location_id WHERE s.dbid IN ({marks}) AND l.active"
+    )
+    practised: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    primary: dict[int, tuple[str, str]] = {}
+    for is_primary, staff_pk, key, zone in sorted(_rows(sql, [*provider_pks, *provider_pks]), key=lambda r: r[0]):
+        if is_primary:
+            primary[staff_pk] = (_uuid(key), zone)
+        else:
+            practised[staff_pk].append((_uuid(key), zone))
     places: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for staff_pk, key, zone in through.objects.filter(
-        staff_id__in=provider_pks, practicelocation__active=True
-    ).values_list("staff_id", "practicelocation__id", "practicelocation__time_zone"):
-        places[staff_pk].append((str(key), zone))
-    for staff_pk, key, zone in Staff.objects.filter(
-        pk__in=provider_pks, primary_practice_location__active=True
-    ).values_list("pk", "primary_practice_location__id", "primary_practice_location__time_zone"):
-        if not places[staff_pk]:
-            places[staff_pk].append((str(key), zone))
+    for staff_pk in provider_pks:
+        if practised.get(staff_pk):
+            places[staff_pk] = practised[staff_pk]
+        elif staff_pk in primary:
+            places[staff_pk] = [primary[staff_pk]]
     return places
 
 
@@ -91,11 +142,14 @@ def schedules(
 ) -> list[slots.ProviderSchedule]:
     """Each provider's rules, openings, blocks and busy time around [start, end).
 
-    Seven small queries whatever the number of providers, all returning plain values (no model
-    instances): a search for fifty providers must stay within a few milliseconds. `ignore` is an
-    appointment whose time does not count as busy (the one being rescheduled).
+    Six small queries whatever the number of providers, in plain SQL returning plain values (no
+    model instances, and no ORM compiling: that cost more than the database's work): a search for
+    fifty providers must stay within a few milliseconds. `ignore` is an appointment whose time
+    does not count as busy (the one being rescheduled).
     """
     refs = [ProviderRef(p.pk, str(p.id)) for p in providers]
+    if not refs:
+        return []
     ids = [ref.pk for ref in refs]
     margin = timedelta(days=1, hours=1)  # a visit lasts at most a day; buffers and windows reach across the edges
     places = _places(ids)
@@ -107,33 +161,36 @@ def schedules(
             found = zones[name] = ZoneInfo(name)
         return found
 
-    windows = list(
-        Availability.objects.filter(provider_id__in=ids, start_date__lte=(end + margin).date())
-        .filter(Q(end_date__isnull=True) | Q(end_date__gte=(start - margin).date()))
-        .values_list(
-            "pk",
-            "provider_id",
-            "location__id",
-            "frequency",
-            "interval",
-            "weekdays",
-            "start_date",
-            "end_date",
-            "start_time",
-            "end_time",
-            "hold",
-        )
+    marks = _marks(ids)
+    availability, location = _table(Availability), _table(PracticeLocation)
+    windows = _rows(
+        "SELECT a.dbid, a.provider_id, l.id, a.frequency, a.interval, a.weekdays, a.start_date, a.end_date, "  # noqa: S608 (only placeholders are interpolated)
+        f"a.start_time, a.end_time, a.hold FROM {availability} a LEFT JOIN {location} l ON l.dbid = a.location_id "
+        f"WHERE a.provider_id IN ({marks}) AND a.start_date <= %s AND (a.end_date IS NULL OR a.end_date >= %s)",
+        [
+            *ids,
+            connection.ops.adapt_datefield_value((end + margin).date()),
+            connection.ops.adapt_datefield_value((start - margin).date()),
+        ],
     )
     allowed: dict[int, set[str]] = defaultdict(set)
-    for window_pk, identifier in Availability.note_types.through.objects.filter(
-        availability_id__in=[w[0] for w in windows]
-    ).values_list("availability_id", "notetype__unique_identifier"):
-        allowed[window_pk].add(str(identifier))
+    if windows:
+        window_pks = [w[0] for w in windows]
+        through, note_type = _table(Availability.note_types.through), _table(NoteType)
+        for window_pk, identifier in _rows(
+            f"SELECT t.availability_id, n.unique_identifier FROM {through} t JOIN {note_type} n "  # noqa: S608 (only placeholders are interpolated)
+            f"ON n.dbid = t.notetype_id WHERE t.availability_id IN ({_marks(window_pks)})",
+            window_pks,
+        ):
+            allowed[window_pk].add(_uuid(identifier))
     rules: dict[int, list[slots.Rule]] = defaultdict(list)
     for window_pk, provider_pk, location_key, frequency, interval, weekdays, first, last, begins, ends, hold in windows:
         note_types = frozenset(allowed[window_pk]) or None
+        window_location = _uuid(location_key) if location_key is not None else None
+        if isinstance(weekdays, str):  # SQLite keeps JSON as text
+            weekdays = json.loads(weekdays)
         for key, zone_name in places[provider_pk]:
-            if location_key is not None and key != str(location_key):
+            if window_location is not None and key != window_location:
                 continue
             rules[provider_pk].append(
                 slots.Rule(
@@ -152,21 +209,30 @@ def schedules(
             )
     openings: dict[int, list[slots.Opening]] = defaultdict(list)
     blocks: dict[int, list[slots.Interval]] = defaultdict(list)
-    for provider_pk, kind, location_key, opens_at, closes_at, hold in AvailabilityException.objects.filter(
-        provider_id__in=ids, starts_at__lt=end + margin, ends_at__gt=start - margin
-    ).values_list("provider_id", "kind", "location__id", "starts_at", "ends_at", "hold"):
+    exception = _table(AvailabilityException)
+    for provider_pk, kind, location_key, opens_at, closes_at, hold in _rows(
+        f"SELECT e.provider_id, e.kind, l.id, e.starts_at, e.ends_at, e.hold FROM {exception} e "  # noqa: S608 (only placeholders are interpolated)
+        f"LEFT JOIN {location} l ON l.dbid = e.location_id "
+        f"WHERE e.provider_id IN ({marks}) AND e.starts_at < %s AND e.ends_at > %s",
+        [*ids, _when(end + margin), _when(start - margin)],
+    ):
+        opens_at, closes_at = _aware(opens_at), _aware(closes_at)
+        location_key = _uuid(location_key) if location_key is not None else None
         if kind == AvailabilityException.Kind.BLOCK:
             blocks[provider_pk].append(slots.Interval(opens_at, closes_at))
             continue
         for key, zone_name in places[provider_pk]:
-            if location_key is None or key == str(location_key):
+            if location_key is None or key == location_key:
                 openings[provider_pk].append(
                     slots.Opening(location=key, start=opens_at, end=closes_at, hold=hold, zone=zone(zone_name))
                 )
     # Buffers by note type from one small query, so the big one needs no join.
     buffers = {
         pk: (timedelta(minutes=b), timedelta(minutes=a))
-        for pk, b, a in NoteType.objects.values_list("pk", "buffer_before_minutes", "buffer_after_minutes")
+        for pk, b, a in _rows(
+            f"SELECT dbid, buffer_before_minutes, buffer_after_minutes FROM {_table(NoteType)}",  # noqa: S608 (no values interpolated)
+            [],
+        )
     }
     none = (timedelta(0), timedelta(0))
     minute = timedelta(minutes=1)
