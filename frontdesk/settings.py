@@ -105,6 +105,12 @@ try:
     )
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database address: {exc}") from None
+# Server-side binding lets psycopg prepare a statement the second time a connection runs it, so
+# PostgreSQL stops re-planning the same joins on every request (1-2 ms of a FHIR read). Off for a
+# transaction-mode pooler that cannot keep prepared statements (pgbouncer before 1.21).
+_prepared = envbool("FRONTDESK_DB_PREPARED_STATEMENTS", True)
+if _db["ENGINE"] == "django.db.backends.postgresql" and _prepared:
+    _db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside one writer; IMMEDIATE transactions take the write lock up front
     # so two writers queue on the busy timeout instead of failing half-way through.

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 
 from frontdesk.clinic.models import Patient
@@ -155,7 +156,38 @@ class AuthorizationCode(models.Model):
         return f"{self.client} code {self.digest[:8]}…"
 
 
+@dataclass(frozen=True)
+class Bearer:
+    """What an API request needs of its usable access token: who it was issued to, what it may
+    do, and the patient it is bound to (None: a system token)."""
+
+    client_id: str
+    scopes: tuple[Scope, ...]
+    patient_id: str | None
+
+
 class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
+    def bearer(self, digest: str, now: datetime) -> Bearer | None:
+        """Return the usable token with this digest (`usable` as one plain query: every API
+        request runs it, and the ORM's compiling cost more than the lookup), or None."""
+        token, client, patient = AccessToken._meta, OAuthClient._meta, Patient._meta
+        user = AccessToken._meta.get_field("user").related_model._meta  # type: ignore[union-attr]
+        quote = connection.ops.quote_name
+        sql = (
+            f"SELECT t.scope, c.client_id, p.{quote(patient.get_field('id').column)} "  # noqa: S608 (only placeholders are interpolated)
+            f"FROM {quote(token.db_table)} t JOIN {quote(client.db_table)} c ON c.dbid = t.client_id "
+            f"LEFT JOIN {quote(patient.db_table)} p ON p.dbid = t.patient_id "
+            f"LEFT JOIN {quote(user.db_table)} u ON u.{quote(user.pk.column)} = t.user_id "
+            "WHERE t.digest = %s AND t.revoked_at IS NULL AND t.expires_at > %s AND c.is_active "
+            "AND (t.patient_id IS NULL OR p.active) AND (t.user_id IS NULL OR u.is_active)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [digest, connection.ops.adapt_datetimefield_value(now)])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        return Bearer(client_id=row[1], scopes=parse_scopes(row[0]), patient_id=row[2])
+
     def usable(self, now: datetime) -> AccessTokenQuerySet:
         """Tokens that are neither expired nor revoked, whose client is active, and whose bound
         patient and approving user (if any) are too (`AccessToken.is_usable` as a filter)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import Count, QuerySet, Window
 from django.http import QueryDict
 
 DEFAULT_COUNT = 10
@@ -105,6 +106,25 @@ def used_query(query: QueryDict, params: Sequence[SearchParam]) -> QueryDict:
 
 def _names(params: Sequence[SearchParam]) -> dict[str, str]:
     return {alias: p.name for p in params for alias in (p.name, *p.aliases)}
+
+
+def page_of(
+    queryset: QuerySet[Any], page: Page, load: Callable[[QuerySet[Any]], list[Any]] = list
+) -> tuple[int, list[Any]]:
+    """Return the total and the page's rows (`load` evaluates the page's queryset).
+
+    The rows carry the total (COUNT(*) OVER ()), so a search costs one query for its page and
+    total, not two. A count query is made only when no row can carry it (`_count=0`, an offset
+    past the end; an empty first page means none matched) or the query is DISTINCT (the window
+    would count the duplicates).
+    """
+    if not page.count or queryset.query.distinct:
+        total = queryset.count()
+        return total, (load(queryset[page.window()]) if total and page.count else [])
+    rows = load(queryset.annotate(search_total=Window(Count("pk")))[page.window()])
+    if rows:
+        return int(rows[0].search_total), rows
+    return (queryset.count() if page.offset else 0), rows  # an empty first page: nothing matched
 
 
 def parse_bool(name: str, value: str) -> bool:

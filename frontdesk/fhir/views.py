@@ -33,7 +33,7 @@ from frontdesk.audit.services import Actor, client_address
 from frontdesk.clinic.models import Patient
 from frontdesk.fhir import compartment, outcomes, services
 from frontdesk.fhir.capability import SMART_STYLE, capability_statement, smart_configuration_document
-from frontdesk.fhir.models import TOKEN_LIFETIME, AccessToken, OAuthClient, token_digest
+from frontdesk.fhir.models import TOKEN_LIFETIME, AccessToken, Bearer, OAuthClient, token_digest
 from frontdesk.fhir.outcomes import FhirResponse
 from frontdesk.fhir.resources import BusinessRule, Invalid, Json, ResourceType, registry
 from frontdesk.fhir.scopes import (
@@ -447,18 +447,16 @@ def smart_style(request: HttpRequest) -> HttpResponse:
 # --- FHIR API -------------------------------------------------------------------------------------
 
 
-def _bearer_token(request: HttpRequest) -> AccessToken | HttpResponse:
+def _bearer_token(request: HttpRequest) -> Bearer | HttpResponse:
     """Return the request's usable access token, or the 401 to answer with."""
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         return outcomes.unauthorized("Send an access token: Authorization: Bearer <token>.", token_given=False)
-    access_token = (
-        AccessToken.objects.select_related("client", "patient", "user").filter(digest=token_digest(raw.strip())).first()
-    )
-    if access_token is None or not access_token.is_usable(timezone.now()):
+    bearer = AccessToken.objects.bearer(token_digest(raw.strip()), timezone.now())
+    if bearer is None:
         return outcomes.unauthorized("The access token is invalid, expired or revoked.", token_given=True)
-    return access_token
+    return bearer
 
 
 def fhir_interaction(interaction: str) -> Callable[[FhirView], FhirView]:
@@ -482,21 +480,21 @@ def fhir_interaction(interaction: str) -> Callable[[FhirView], FhirView]:
                 return outcomes.unknown_type(resource_type)
             if interaction not in resource.interactions:
                 return outcomes.not_supported(f"{resource_type} does not support {interaction}.")
-            bound = access_token.patient
+            bound = access_token.patient_id
             context = PATIENT if bound is not None else SYSTEM
             if not allows(access_token.scopes, resource_type=resource_type, interaction=interaction, context=context):
                 wanted = needed(resource_type=resource_type, interaction=interaction, context=context)
                 return outcomes.forbidden(
                     f"This token's scope ({format_scopes(access_token.scopes)}) does not include {wanted}."
                 )
-            actor = Actor.system(f"oauth-client:{access_token.client.client_id}")
+            actor = Actor.system(f"oauth-client:{access_token.client_id}")
             if bound is not None and interaction == "search-type":
                 refused = compartment.refused_parameters(request.GET)
                 if refused:
                     return outcomes.bad_request(f"'{refused[0]}' is not supported with a patient-scoped token.")
             try:
                 if bound is not None:
-                    resource = compartment.restrict(resource, patient_id=bound.id, interaction=interaction)
+                    resource = compartment.restrict(resource, patient_id=bound, interaction=interaction)
                 return view(request, resource, actor, **kwargs)
             except compartment.OutsideCompartment as exc:
                 return outcomes.forbidden(str(exc))

@@ -74,8 +74,11 @@ def _schedule(value: str) -> tuple[PracticeLocation, Staff]:
     match = _SCHEDULE.fullmatch(value)
     location = staff = None
     if match is not None:
-        location = PracticeLocation.objects.filter(dbid=int(match[1]), active=True).first()
-        staff = Staff.objects.filter(id=match[2], active=True, is_schedulable=True).first()
+        # Only the columns a search uses: this runs on every Slot search.
+        location = (
+            PracticeLocation.objects.filter(dbid=int(match[1]), active=True).only("dbid", "id", "time_zone").first()
+        )
+        staff = Staff.objects.filter(id=match[2], active=True, is_schedulable=True).only("dbid", "id").first()
     if location is None or staff is None:
         raise SearchError(f"schedule '{value}' is not a Schedule id (Location.<id>-Staff.<id>) that exists")
     return location, staff

@@ -147,14 +147,28 @@ def test_a_page_costs_the_same_number_of_queries_however_full(
     api: Client, day: list[Appointment], dr_patel: Any, alice: Any, boston: Any, office_visit: Any,
     django_assert_num_queries: Any,
 ) -> None:  # fmt: skip
-    def page(count: int) -> int:
-        with django_assert_num_queries(4):  # token, count, page, identifiers
+    def page(count: int, queries: int) -> int:
+        with django_assert_num_queries(queries):  # token, page with its total (+ identifiers, when a row has some)
             bundle = parse(api.get(f"/fhir/Appointment?_count={count}"))
         return len(bundle["entry"])
 
-    assert page(1) == 1
+    assert page(1, 2) == 1
     services.reschedule_appointment(actor=STAFF, appointment=day[0], start_time=TUESDAY_10_BOSTON + timedelta(days=1))
     for hour in range(5):
         book(alice, dr_patel, boston, office_visit, TUESDAY_10_BOSTON + timedelta(days=2, hours=hour),
              identifiers=[services.NewIdentifier(value=f"B-{hour}", system="https://scheduler.example.com")])  # fmt: skip
-    assert page(100) == 9
+    assert page(100, 3) == 9
+
+
+@pytest.mark.parametrize(
+    ("query", "entries"),
+    [("_count=2", 2), ("_count=2&_offset=2", 1), ("_count=0", 0), ("_count=2&_offset=50", 0), ("status=noshow", 0)],
+)
+def test_the_total_is_the_same_whichever_page_carries_it(
+    api: Client, day: list[Appointment], query: str, entries: int
+) -> None:
+    everything = parse(api.get("/fhir/Appointment"))["total"]
+    bundle = parse(api.get(f"/fhir/Appointment?{query}"))
+
+    assert len(bundle.get("entry", [])) == entries
+    assert bundle["total"] == (0 if query == "status=noshow" else everything)
