@@ -260,7 +260,7 @@ def open_slots(
     start: datetime,
     end: datetime,
     now: datetime,
-    providers: Iterable[Staff] | None = None,
+    providers: Iterable[Staff | ProviderRef] | None = None,
     location: PracticeLocation | None = None,
     duration_minutes: int | None = None,
     for_patient: bool = True,

@@ -11,15 +11,17 @@ provider free. A cancelled appointment keeps its status.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Exists, F, OrderBy, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db.models import Exists, F, OrderBy, OuterRef, Q, QuerySet, Subquery
 
 from frontdesk.audit.services import Actor
 from frontdesk.clinic.models import Patient, PracticeLocation, Staff
@@ -97,18 +99,59 @@ def _identifier(identifier: AppointmentExternalIdentifier) -> Json:
     return result
 
 
-def serialize(appointment: Appointment) -> Json:
-    """Return the Appointment. The row must come from `_appointments()` (related rows loaded,
-    identifiers prefetched, the reschedule links annotated)."""
-    location = appointment.location
-    zone = ZoneInfo(location.time_zone) if location is not None else ZoneInfo("UTC")
-    status = "entered-in-error" if appointment.entered_in_error_id else TO_FHIR[S(appointment.status)]
+class Row(NamedTuple):
+    """One appointment as a read or a search loads it: plain values (`values_list`, no model
+    instances), in `_ROW`'s order; `search_total` is set by a search page, `identifiers` after."""
+
+    dbid: int
+    id: uuid.UUID
+    modified: datetime
+    status: str
+    entered_in_error_id: int | None
+    comment: str | None
+    description: str | None
+    start_time: datetime
+    duration_minutes: int
+    meeting_link: str | None
+    provider_key: str | None
+    patient_key: str | None
+    location_key: uuid.UUID | None
+    time_zone: str | None
+    note_type_id: int | None
+    note_type_name: str | None
+    note_type_code: str | None
+    note_type_system: str | None
+    note_type_display: str | None
+    reason_id: int | None
+    reason_system: str | None
+    reason_code: str | None
+    reason_display: str | None
+    previous_key: uuid.UUID | None
+    replacement_key: uuid.UUID | None
+    has_identifiers: bool
+    search_total: int = 0
+    identifiers: tuple[AppointmentExternalIdentifier, ...] = ()
+
+
+_ROW = (
+    "dbid", "id", "modified", "status", "entered_in_error_id", "comment", "description", "start_time",
+    "duration_minutes", "meeting_link", "provider__id", "patient__id", "location__id", "location__time_zone",
+    "note_type_id", "note_type__name", "note_type__code", "note_type__system", "note_type__display",
+    "reason_for_visit_id", "reason_for_visit__system", "reason_for_visit__code", "reason_for_visit__display",
+    "previous_key", "replacement_key", "has_identifiers",
+)  # fmt: skip
+
+
+def serialize(row: Row) -> Json:
+    """Return the Appointment for a row loaded by `_load`."""
+    zone = ZoneInfo(row.time_zone) if row.time_zone else ZoneInfo("UTC")
+    status = "entered-in-error" if row.entered_in_error_id else TO_FHIR[S(row.status)]
     resource: Json = {
         "resourceType": "Appointment",
-        "id": str(appointment.id),
-        "meta": {"lastUpdated": last_updated(appointment.modified)},
+        "id": str(row.id),
+        "meta": {"lastUpdated": last_updated(row.modified)},
     }
-    if appointment.meeting_link:
+    if row.meeting_link:
         resource["contained"] = [
             {
                 "resourceType": "Endpoint",
@@ -116,97 +159,96 @@ def serialize(appointment: Appointment) -> Json:
                 "status": "active",
                 "connectionType": {"code": "https"},
                 "payloadType": [{"coding": [{"code": "video-call"}]}],
-                "address": appointment.meeting_link,
+                "address": row.meeting_link,
             }
         ]
-    identifiers = list(appointment.external_identifiers.all()) if appointment.has_identifiers else []  # type: ignore[attr-defined]
-    if identifiers:
-        resource["identifier"] = [_identifier(i) for i in identifiers]
+    if row.identifiers:
+        resource["identifier"] = [_identifier(i) for i in row.identifiers]
     resource["status"] = status
-    note_type = appointment.note_type
-    if note_type is not None and note_type.code:
-        coding = {"system": note_type.system or "INTERNAL", "code": note_type.code}
-        coding["display"] = note_type.display or note_type.name
+    if row.note_type_id is not None and row.note_type_code:
+        coding: Json = {"system": row.note_type_system or "INTERNAL", "code": row.note_type_code}
+        coding["display"] = row.note_type_display or row.note_type_name
         resource["appointmentType"] = {"coding": [coding]}
-    reason = appointment.reason_for_visit
-    if reason is not None:
-        structured: Json = {"coding": [{"system": reason.system, "code": reason.code, "display": reason.display}]}
-        if appointment.comment:
-            structured["text"] = appointment.comment
+    if row.reason_id is not None:
+        structured: Json = {
+            "coding": [{"system": row.reason_system, "code": row.reason_code, "display": row.reason_display}]
+        }
+        if row.comment:
+            structured["text"] = row.comment
         resource["reasonCode"] = [structured]
-    elif appointment.comment:
-        resource["reasonCode"] = [{"text": appointment.comment}]
-    if appointment.description:
-        resource["description"] = appointment.description
-    resource["start"] = _instant(appointment.start_time, zone)
-    resource["end"] = _instant(appointment.end_time, zone)
+    elif row.comment:
+        resource["reasonCode"] = [{"text": row.comment}]
+    if row.description:
+        resource["description"] = row.description
+    resource["start"] = _instant(row.start_time, zone)
+    resource["end"] = _instant(row.start_time + timedelta(minutes=row.duration_minutes), zone)
     participants: list[Json] = []
-    if appointment.provider is not None:
+    if row.provider_key is not None:
         participants.append(
-            {
-                "actor": {"reference": f"Practitioner/{appointment.provider.id}", "type": "Practitioner"},
-                "status": "accepted",
-            }
+            {"actor": {"reference": f"Practitioner/{row.provider_key}", "type": "Practitioner"}, "status": "accepted"}
         )
-    if appointment.patient is not None:
+    if row.patient_key is not None:
         participants.append(
-            {"actor": {"reference": f"Patient/{appointment.patient.id}", "type": "Patient"}, "status": "accepted"}
+            {"actor": {"reference": f"Patient/{row.patient_key}", "type": "Patient"}, "status": "accepted"}
         )
     # FHIR requires at least one participant; an event without a provider still has its appointment.
     resource["participant"] = participants or [{"status": "accepted", "type": [{"text": "unassigned"}]}]
     supporting: list[Json] = []
-    if location is not None:
-        supporting.append({"reference": f"Location/{location.id}", "type": "Location"})
-    if appointment.meeting_link:
+    if row.location_key is not None:
+        supporting.append({"reference": f"Location/{row.location_key}", "type": "Location"})
+    if row.meeting_link:
         supporting.append({"reference": f"#{ENDPOINT_ID}", "type": "Endpoint"})
-    previous = getattr(appointment, "previous_key", None)
-    if previous is not None:
-        supporting.append({"reference": f"Appointment/{previous}", "type": "Appointment", "display": PREVIOUS})
-    replacement = getattr(appointment, "replacement_key", None)
-    if replacement is not None:
-        supporting.append({"reference": f"Appointment/{replacement}", "type": "Appointment", "display": REPLACEMENT})
+    if row.previous_key is not None:
+        supporting.append({"reference": f"Appointment/{row.previous_key}", "type": "Appointment", "display": PREVIOUS})
+    if row.replacement_key is not None:
+        supporting.append(
+            {"reference": f"Appointment/{row.replacement_key}", "type": "Appointment", "display": REPLACEMENT}
+        )
     if supporting:
         resource["supportingInformation"] = supporting
     return resource
 
 
 def _appointments() -> QuerySet[Appointment]:
-    """Appointments with what `serialize` needs: one query per page, plus one for identifiers."""
+    """Appointments with their related rows, for the writes (which need model instances)."""
+    return Appointment.objects.select_related("provider", "patient", "location", "note_type", "reason_for_visit")
+
+
+def _listed() -> QuerySet[Any]:
+    """Appointments as `Row` values, for reads and searches: plain values in one query (Django
+    compiling a select_related query over six tables was most of a read's time). Built once per
+    process: resolving its 26 columns and 3 annotations cost as much as running it; every use
+    filters a clone, never the shared base."""
+    return _listed_base().all()
+
+
+@cache
+def _listed_base() -> QuerySet[Any]:
     # A reschedule cancels the old appointment, and a cancelled one cannot be rescheduled again,
     # so an appointment has at most one replacement (the latest wins should that ever change).
     replacement = Appointment.objects.filter(appointment_rescheduled_from=OuterRef("pk")).order_by("-dbid")
     return (
-        Appointment.objects.select_related("provider", "patient", "location", "note_type", "reason_for_visit")
-        .annotate(
+        Appointment.objects.annotate(
             previous_key=F("appointment_rescheduled_from__id"),
             replacement_key=Subquery(replacement.values("id")[:1]),
             has_identifiers=Exists(AppointmentExternalIdentifier.objects.filter(appointment=OuterRef("pk"))),
         )
+        .values_list(*_ROW)
         .order_by("start_time", "dbid")
     )
 
 
-def _loaded(appointments: QuerySet[Appointment]) -> list[Appointment]:
-    """Evaluate `appointments`, fetching identifiers for the rows that have any (most have none:
+def _load(listed: QuerySet[Any]) -> list[Row]:
+    """Evaluate `listed` as Rows, with the identifiers of the rows that have any (most have none:
     then it is one query, not two)."""
-    rows = list(appointments)
-    prefetch_related_objects([a for a in rows if a.has_identifiers], "external_identifiers")  # type: ignore[attr-defined]
-    return rows
-
-
-# The columns `serialize` reads: a read or a search page loads (and Django compiles) these, not
-# the ~100 columns of the six joined tables, which was most of a read's time.
-_SERIALIZED = (
-    "id", "modified", "status", "entered_in_error", "comment", "description", "start_time", "duration_minutes",
-    "meeting_link", "provider__id", "patient__id", "location__id", "location__time_zone", "note_type__name",
-    "note_type__code", "note_type__system", "note_type__display", "reason_for_visit__system",
-    "reason_for_visit__code", "reason_for_visit__display",
-)  # fmt: skip
-
-
-def _for_reading() -> QuerySet[Appointment]:
-    """`_appointments()` loading only what `serialize` needs (for reads and searches, not writes)."""
-    return _appointments().only(*_SERIALIZED)
+    rows = [Row(*values) for values in listed]
+    wanted = [row.dbid for row in rows if row.has_identifiers]
+    if not wanted:
+        return rows
+    found: dict[int, list[AppointmentExternalIdentifier]] = defaultdict(list)
+    for identifier in AppointmentExternalIdentifier.objects.filter(appointment_id__in=wanted):
+        found[identifier.appointment_id].append(identifier)
+    return [row._replace(identifiers=tuple(found[row.dbid])) if row.has_identifiers else row for row in rows]
 
 
 def _key(resource_id: str) -> uuid.UUID | None:
@@ -223,7 +265,7 @@ def _by_id(resource_id: str) -> Appointment | None:
 
 def read(resource_id: str) -> Json | None:
     key = _key(resource_id)
-    found = _loaded(_for_reading().filter(id=key)[:1]) if key is not None else []
+    found = _load(_listed().filter(id=key)[:1]) if key is not None else []
     return serialize(found[0]) if found else None
 
 
@@ -298,7 +340,7 @@ def _ordering(values: list[str]) -> list[OrderBy]:
 
 
 def search(params: dict[str, list[str]], page: Page) -> SearchResult:
-    appointments = _for_reading()
+    appointments = _listed()
     for ids in split_or(params.get("_id", [])):
         appointments = appointments.filter(id__in=uuids(ids))
     for values in split_or(params.get("patient", [])):
@@ -330,7 +372,7 @@ def search(params: dict[str, list[str]], page: Page) -> SearchResult:
             match |= Q(entered_in_error__isnull=False)
         appointments = appointments.filter(match)
     appointments = appointments.order_by(*_ordering(params.get("_sort", [])))
-    total, rows = page_of(appointments, page, _loaded)
+    total, rows = page_of(appointments, page, _load)
     return SearchResult(total=total, resources=[serialize(a) for a in rows])
 
 

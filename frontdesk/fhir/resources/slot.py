@@ -14,13 +14,14 @@ import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.utils import timezone
 
 from frontdesk.clinic.models import PracticeLocation, Staff
 from frontdesk.fhir.resources import ResourceType, SearchResult
 from frontdesk.fhir.search import Page, SearchError, SearchParam
 from frontdesk.scheduling.models import NoteType
-from frontdesk.scheduling.search import open_slots
+from frontdesk.scheduling.search import ProviderRef, open_slots
 
 DEFAULT_DURATION = 20
 DEFAULT_DAYS = 7
@@ -70,18 +71,27 @@ def note_type_for(name: str, value: str | None) -> NoteType:
     return found
 
 
-def _schedule(value: str) -> tuple[PracticeLocation, Staff]:
+def _schedule(value: str) -> tuple[PracticeLocation, ProviderRef]:
+    """Return the active location and schedulable provider a Schedule id names, read in one plain
+    query (every Slot search runs it). Raises SearchError."""
     match = _SCHEDULE.fullmatch(value)
-    location = staff = None
+    found = None
     if match is not None:
-        # Only the columns a search uses: this runs on every Slot search.
-        location = (
-            PracticeLocation.objects.filter(dbid=int(match[1]), active=True).only("dbid", "id", "time_zone").first()
-        )
-        staff = Staff.objects.filter(id=match[2], active=True, is_schedulable=True).only("dbid", "id").first()
-    if location is None or staff is None:
+        location, staff = PracticeLocation._meta, Staff._meta
+        quote = connection.ops.quote_name
+        key = quote(staff.get_field("id").column)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT l.id, l.time_zone, s.dbid, s.{key} FROM {quote(location.db_table)} l, {quote(staff.db_table)} s "  # noqa: S608 (only placeholders are interpolated)
+                f"WHERE l.dbid = %s AND l.active AND s.{key} = %s AND s.active AND s.is_schedulable",
+                [int(match[1]), match[2]],
+            )
+            found = cursor.fetchone()
+    if found is None:
         raise SearchError(f"schedule '{value}' is not a Schedule id (Location.<id>-Staff.<id>) that exists")
-    return location, staff
+    location_id, time_zone, staff_pk, staff_key = found
+    place = PracticeLocation(dbid=int(match[1]), id=uuid.UUID(str(location_id)), time_zone=time_zone)  # type: ignore[index]
+    return place, ProviderRef(staff_pk, staff_key)
 
 
 def search(params: dict[str, list[str]], page: Page) -> SearchResult:
