@@ -634,6 +634,16 @@ def instance_endpoint(request: HttpRequest, resource_type: str, resource_id: str
     return outcomes.not_supported(f"{request.method} is not supported on /{resource_type}/<id>.")
 
 
+@csrf_exempt
+def other_endpoint(request: HttpRequest, path: str) -> HttpResponse:
+    """Any other path under /fhir/ (`/<Type>/<id>/_history`, operations...): 401 without a usable
+    token, else 405 as an OperationOutcome, the same whatever the ids in it (nothing to probe)."""
+    bearer = _bearer_token(request)
+    if isinstance(bearer, HttpResponse):
+        return bearer
+    return outcomes.not_supported(f"/{path} is not supported.")
+
+
 def metadata(request: HttpRequest) -> HttpResponse:
     """GET /fhir/metadata: the CapabilityStatement (public, as FHIR servers' are)."""
     if request.method not in ("GET", "HEAD"):

@@ -23,6 +23,8 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from frontdesk.audit.services import Actor
 from frontdesk.clinic import services
 from frontdesk.clinic.models import (
+    CareTeamMembership,
+    CareTeamMembershipStatus,
     ContactPointState,
     ContactPointSystem,
     Patient,
@@ -35,9 +37,10 @@ from frontdesk.clinic.services import normalize_contact_value
 from frontdesk.fhir.resources import Invalid, Json, ResourceType, SearchResult, elements
 from frontdesk.fhir.resources.chart import record_views
 from frontdesk.fhir.resources.elements import AddressIn, ContactPointIn, IdentifierIn, Warn, last_updated
-from frontdesk.fhir.search import Page, SearchError, SearchParam, parse_bool, split_or
+from frontdesk.fhir.search import Page, SearchError, SearchParam, parse_bool, reference_ids, split_or
 
 MRN_SYSTEM = "http://canvasmedical.com"
+CARE_TEAM_MEMBER = "_has:CareTeam:participant:member"  # Canvas's reverse chain: patients by care team member
 BIRTH_SEX = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex"
 GENDER = {Sex.FEMALE: "female", Sex.MALE: "male", Sex.OTHER: "other", Sex.UNKNOWN: "unknown"}
 BIRTH_SEX_CODE = {Sex.FEMALE: "F", Sex.MALE: "M", Sex.OTHER: "OTH", Sex.UNKNOWN: "UNK"}
@@ -447,6 +450,12 @@ def search(params: dict[str, list[str]], page: Page) -> SearchResult:
         patients = patients.filter(_name_filter(("last_name",), names))
     for names in split_or(params.get("given", [])):
         patients = patients.filter(_name_filter(("first_name", "middle_name"), names))
+    for names in split_or(params.get("nickname", [])):
+        patients = patients.filter(_name_filter(("nickname",), names))
+    for members in split_or(params.get(CARE_TEAM_MEMBER, [])):
+        keys = reference_ids(CARE_TEAM_MEMBER, "Practitioner", members)
+        teams = CareTeamMembership.objects.filter(staff__id__in=keys, status=CareTeamMembershipStatus.ACTIVE)
+        patients = patients.filter(dbid__in=teams.values("patient_id"))
     for value in params.get("birthdate", []):
         patients = patients.filter(_birthdate_filter(value))
     for genders in split_or(params.get("gender", [])):
@@ -517,6 +526,12 @@ RESOURCE = ResourceType(
         SearchParam("name", "string", "Part of the prefix, given, middle, family, suffix or nickname."),
         SearchParam("family", "string", "Part of the family name."),
         SearchParam("given", "string", "Part of the first or middle name."),
+        SearchParam("nickname", "string", "Part of the nickname."),
+        SearchParam(
+            CARE_TEAM_MEMBER,
+            "reference",
+            "Patients whose active care team includes this practitioner (Practitioner/<id> or <id>).",
+        ),
         SearchParam(
             "birthdate",
             "date",

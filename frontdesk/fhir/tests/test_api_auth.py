@@ -97,3 +97,11 @@ def test_it_answers_404_for_a_type_it_does_not_serve(api: Client) -> None:
 
 def test_it_asks_for_the_token_before_saying_anything_about_types(client: Client, db: Any) -> None:
     assert client.get("/fhir/Basic").status_code == 401
+
+
+def test_other_paths_need_a_token_and_answer_405_as_an_operation_outcome(api: Client, boston: Any) -> None:
+    assert Client().get(f"/fhir/Location/{boston.id}/_history").status_code == 401
+    for path in (f"/fhir/Location/{boston.id}/_history", "/fhir/Location/$everything/x", "/fhir/a/b/c"):
+        response = api.get(path)
+        assert response.status_code == 405, path
+        assert parse(response)["issue"][0]["code"] == "not-supported"

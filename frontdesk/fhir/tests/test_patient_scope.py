@@ -245,11 +245,15 @@ def test_unknown_parameters_leak_nothing(
         assert "Chen" not in response.content.decode()
 
 
-def test_history_of_another_patient_is_not_found(alice_api: Client, world: dict[str, dict[str, str]]) -> None:
+def test_history_answers_the_same_for_any_patient_and_reveals_nothing(
+    alice_api: Client, world: dict[str, dict[str, str]]
+) -> None:
     for kind in ("Patient", "Appointment"):
-        response = alice_api.get(f"/fhir/{kind}/{world['charlie'][kind]}/_history")
-        assert response.status_code == 404
-        assert "Chen" not in response.content.decode()
+        mine = alice_api.get(f"/fhir/{kind}/{world['alice'][kind]}/_history")
+        theirs = alice_api.get(f"/fhir/{kind}/{world['charlie'][kind]}/_history")
+        assert mine.status_code == theirs.status_code == 405  # history is not served at all
+        assert parse(theirs)["issue"][0]["code"] == "not-supported"
+        assert "Chen" not in theirs.content.decode()
 
 
 # --- writes ----------------------------------------------------------------------------------------
