@@ -100,3 +100,6 @@ def test_a_fhirclient_app_launches_reads_only_its_patient_and_refreshes(
     assert smart.reauthorize() is not None  # the refresh token, used once
     assert smart.server.auth.access_token != first_token
     assert FhirPatient.read(alice.id, smart.server).id == alice.id
+    # The library keeps its HTTP connection open; close it so the live server's request thread
+    # (and its database connection) ends with the test.
+    smart.server.session.close()
