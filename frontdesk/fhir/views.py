@@ -576,7 +576,10 @@ def _write_error(exc: Invalid | BusinessRule) -> HttpResponse:
 def _create(request: HttpRequest, resource: ResourceType, actor: Actor) -> HttpResponse:
     assert resource.create is not None  # noqa: S101 - every type declaring "create" has a creator
     try:
-        created = resource.create(_body(request), actor)
+        body = _body(request)
+        # One transaction: a check made after the write (the patient compartment's) undoes it.
+        with transaction.atomic():
+            created = resource.create(body, actor)
     except (Invalid, BusinessRule) as exc:
         return _write_error(exc)
     response = FhirResponse(created, status=201) if _wants_representation(request) else HttpResponse(status=201)
