@@ -13,10 +13,19 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from frontdesk.clinic.models import Patient
-from frontdesk.fhir.scopes import ALL, SCOPE_FORMS, SYSTEM, InvalidScope, Scope, in_context, parse_scopes
+from frontdesk.fhir.scopes import (
+    ALL,
+    SCOPE_FORMS,
+    SYSTEM,
+    InvalidScope,
+    Scope,
+    describe,
+    in_context,
+    parse_scopes,
+)
 
 #: Canvas's token lifetime (expires_in: 36000).
 TOKEN_LIFETIME = timedelta(hours=10)
@@ -199,6 +208,20 @@ class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
             client__is_active=True,
         )
 
+    def grants(self, patient: Patient, now: datetime) -> AccessTokenQuerySet:
+        """The patient's live app grants: tokens issued through the patient's own approval (the
+        authorization code flow sets `user`) that are not revoked, whose client, patient and
+        approving user are active, and whose access token is unexpired or refresh token unused."""
+        return self.filter(
+            Q(expires_at__gt=now) | Q(refresh_digest__isnull=False, refresh_used_at__isnull=True),
+            patient=patient,
+            patient__active=True,
+            user__isnull=False,
+            user__is_active=True,
+            revoked_at__isnull=True,
+            client__is_active=True,
+        )
+
 
 class AccessToken(models.Model):
     dbid = models.BigAutoField(primary_key=True)
@@ -259,6 +282,57 @@ class AccessToken(models.Model):
         if self.patient is not None and not self.patient.active:
             return False
         return self.user is None or self.user.is_active
+
+
+@dataclass(frozen=True)
+class ConnectedApp:
+    """One app a patient approved that can still reach their record (its live grants taken together)."""
+
+    client_id: str
+    name: str
+    approved: datetime  # when the patient approved the earliest live grant
+    last_issued: datetime  # when the app was last given an access token (a code exchange or a refresh)
+    scopes: tuple[Scope, ...]  # everything its live grants carry, in the order first granted
+
+    @property
+    def permissions(self) -> list[str]:
+        """What the app may do, in the plain words of the approval page."""
+        return describe(self.scopes)
+
+
+def connected_apps(patient: Patient, *, now: datetime) -> list[ConnectedApp]:
+    """Return the apps with live grants to `patient` (`AccessTokenQuerySet.grants`), one per client,
+    by name; in one query, however many apps and tokens."""
+    rows = (
+        AccessToken.objects.grants(patient, now)
+        .order_by("created", "dbid")
+        .values_list("client__client_id", "client__name", "scope", "created", "authorization_code__created")
+    )
+    apps: dict[str, ConnectedApp] = {}
+    for client_id, name, scope, created, approved in rows:
+        approved = approved or created
+        seen = apps.get(client_id)
+        if seen is None:
+            apps[client_id] = ConnectedApp(client_id, name, approved, created, parse_scopes(scope))
+            continue
+        scopes = seen.scopes + tuple(s for s in parse_scopes(scope) if s not in seen.scopes)
+        apps[client_id] = ConnectedApp(client_id, name, min(seen.approved, approved), created, scopes)
+    return sorted(apps.values(), key=lambda app: (app.name.casefold(), app.client_id))
+
+
+def approved_client(patient: Patient, client_id: str) -> OAuthClient | None:
+    """Return the client `client_id` names if `patient` ever approved it (a code or a token issued
+    through their approval, live or not), else None: nobody learns of other patients' apps."""
+    if not 0 < len(client_id) <= 64 or not all(" " <= c <= "~" for c in client_id):
+        return None  # not a client_id (RFC 6749 VSCHARs); PostgreSQL refuses NUL in a query
+    return (
+        OAuthClient.objects.filter(client_id=client_id)
+        .filter(
+            Exists(AuthorizationCode.objects.filter(client=OuterRef("pk"), patient=patient))
+            | Exists(AccessToken.objects.filter(client=OuterRef("pk"), patient=patient, user__isnull=False))
+        )
+        .first()
+    )
 
 
 class ClientAuthFailure(models.Model):

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Case, DateTimeField, F, Value, When
 from django.utils import timezone
 
 from frontdesk.accounts.models import CanvasUser
@@ -340,6 +341,43 @@ def revoke_access_token(*, actor: Actor, token: AccessToken, now: datetime | Non
         token.save(update_fields=["revoked_at"])
         record(actor=actor, action="oauth_token.revoked", target=token, detail={"client_id": token.client.client_id})
     return token
+
+
+@transaction.atomic
+def revoke_app_access(*, actor: Actor, patient: Patient, client: OAuthClient) -> int:
+    """End `client`'s access to `patient`'s record and return how many tokens that revoked.
+
+    Revokes every token of the client bound to the patient that is not revoked yet (expired ones
+    too: their refresh tokens would still work) and spends each token's refresh token with it,
+    so a refresh that read its token before this commits loses its claim (`refresh_access_token`
+    claims only an unspent refresh token). Marks the client's unexchanged codes for the patient
+    used: they are kept, as the record of the approval the audit trail names, and an exchange of
+    one is refused as a replay. Idempotent: a second call changes and audits nothing; one call
+    that changes something writes one `oauth_app.revoked` entry with the patient.
+    """
+    now = timezone.now()
+    codes = AuthorizationCode.objects.filter(client=client, patient=patient, used_at__isnull=True).update(used_at=now)
+    spent = Case(
+        When(refresh_digest__isnull=False, refresh_used_at__isnull=True, then=Value(now)),
+        default=F("refresh_used_at"),
+        output_field=DateTimeField(),
+    )
+    tokens = 0
+    # Again until none is left: on PostgreSQL a refresh that claimed its token before this
+    # statement locked it commits a new token this statement cannot see; the next one can.
+    while revoked := AccessToken.objects.filter(client=client, patient=patient, revoked_at__isnull=True).update(
+        revoked_at=now, refresh_used_at=spent
+    ):
+        tokens += revoked
+    if tokens or codes:
+        record(
+            actor=actor,
+            action="oauth_app.revoked",
+            patient_key=patient.id,
+            target=client,
+            detail={"client_id": client.client_id, "tokens": tokens, "codes": codes},
+        )
+    return tokens
 
 
 # --- throttling failed client authentication --------------------------------------------------------

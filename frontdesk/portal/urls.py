@@ -14,6 +14,7 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/password/", views.change_password, name="change_password"),
     path("account/sessions/end/", views.end_sessions, name="end_sessions"),
+    path("account/apps/<str:client_id>/revoke/", views.revoke_app, name="revoke_app"),
     path("account/contact/<str:contact_point_id>/send-code/", views.send_code, name="send_code"),
     path("account/contact/<str:contact_point_id>/verify/", views.verify, name="verify"),
 ]

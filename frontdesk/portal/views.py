@@ -1,5 +1,5 @@
-"""Portal pages: landing, My Health, the account page (password, sessions, contact points) and
-appointments (list, cancel, book, reschedule).
+"""Portal pages: landing, My Health, the account page (password, sessions, contact points,
+connected apps) and appointments (list, cancel, book, reschedule).
 
 Each view: `patient_view` gate, read through access functions, write through services, render.
 """
@@ -31,6 +31,8 @@ from frontdesk.audit.services import Actor
 from frontdesk.clinic import access as clinic_access
 from frontdesk.clinic.models import Patient, PracticeLocation, Staff
 from frontdesk.clinic.services import record_chart_view
+from frontdesk.fhir import models as fhir_models
+from frontdesk.fhir import services as fhir_services
 from frontdesk.plugins import hooks
 from frontdesk.portal.forms import PickSlotForm, SlotSearchForm
 from frontdesk.scheduling import access as scheduling_access
@@ -90,6 +92,7 @@ def _account_page(
         "patient": patient,
         "contact_points": points,
         "password_form": password_form or ChangePasswordForm(),
+        "apps": fhir_models.connected_apps(patient, now=now),
     }
     return render(request, "portal/account.html", context, status=status)
 
@@ -125,6 +128,18 @@ def end_sessions(request: HttpRequest) -> HttpResponse:
     account_services.log_out_everywhere(actor=Actor.for_user(_user(request)), user=_user(request))
     messages.success(request, "You are signed out on every device.")
     return redirect("accounts:login")
+
+
+@patient_view()
+@require_POST
+def revoke_app(request: HttpRequest, client_id: str) -> HttpResponse:
+    patient = request.patient  # type: ignore[attr-defined]
+    client = fhir_models.approved_client(patient, client_id)
+    if client is None:
+        raise Http404("No such app.")
+    fhir_services.revoke_app_access(actor=Actor.for_user(_user(request)), patient=patient, client=client)
+    messages.success(request, f"{client.name} can no longer reach your record.")
+    return redirect("portal:account")
 
 
 @patient_view()
