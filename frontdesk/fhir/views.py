@@ -59,6 +59,25 @@ FhirView = Callable[..., HttpResponse]
 # --- OAuth2: the token endpoint (RFC 6749 §4.1.3, §4.4, §6) and SMART's authorize endpoint --------
 
 
+def _has_nul(request: HttpRequest) -> bool:
+    """True when the path, a parameter (query or form) or the body carries a NUL character (raw or
+    as JSON's \\u0000): no stored value can hold one (PostgreSQL refuses it), so it is bad input,
+    not a 500."""
+    if "\x00" in request.path:
+        return True
+    # The body first: once read it is kept, and the form is parsed from it.
+    if request.method in ("POST", "PUT") and (b"\x00" in request.body or b"\\u0000" in request.body):
+        return True
+    for query in (request.GET, request.POST if request.method == "POST" else QueryDict()):
+        for key, values in query.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                return True
+    return False
+
+
+NUL_MESSAGE = "The request contains a NUL character, which no value may hold."
+
+
 class OAuthError(Exception):
     def __init__(self, error: str, description: str, status: int = 400, retry_after: int = 0) -> None:
         super().__init__(description)
@@ -254,6 +273,8 @@ def token(request: HttpRequest) -> HttpResponse:
     """POST /auth/token/: issue an access token (client credentials, authorization code, refresh token)."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    if _has_nul(request):
+        return _oauth_error(OAuthError("invalid_request", NUL_MESSAGE))
     try:
         return _issue(request)
     except OAuthError as exc:
@@ -370,6 +391,8 @@ def authorize(request: HttpRequest) -> HttpResponse:
     """
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
+    if _has_nul(request):
+        return _error_page(request, NUL_MESSAGE)
     require_portal(request)
     data = request.POST if request.method == "POST" else request.GET
     address = client_address(request)
@@ -472,6 +495,8 @@ def fhir_interaction(interaction: str) -> Callable[[FhirView], FhirView]:
     def decorator(view: FhirView) -> FhirView:
         @wraps(view)
         def wrapped(request: HttpRequest, resource_type: str, **kwargs: Any) -> HttpResponse:
+            if _has_nul(request):
+                return outcomes.bad_request(NUL_MESSAGE)
             access_token = _bearer_token(request)
             if isinstance(access_token, HttpResponse):
                 return access_token
@@ -641,6 +666,8 @@ def instance_endpoint(request: HttpRequest, resource_type: str, resource_id: str
 def other_endpoint(request: HttpRequest, path: str) -> HttpResponse:
     """Any other path under /fhir/ (`/<Type>/<id>/_history`, operations...): 401 without a usable
     token, else 405 as an OperationOutcome, the same whatever the ids in it (nothing to probe)."""
+    if _has_nul(request):
+        return outcomes.bad_request(NUL_MESSAGE)
     bearer = _bearer_token(request)
     if isinstance(bearer, HttpResponse):
         return bearer
