@@ -272,29 +272,39 @@ def redeem_authorization_code(
     )
     if code is None:
         raise InvalidGrant("The authorization code is not valid.")
-    claimed = AuthorizationCode.objects.filter(pk=code.pk, used_at__isnull=True).update(used_at=now)
+    # Claiming the code and issuing its token commit together (a revoke cannot fall between
+    # them); a failed check still commits the claim, so a wrong verifier cannot be retried.
+    with transaction.atomic():
+        claimed = AuthorizationCode.objects.filter(pk=code.pk, used_at__isnull=True).update(used_at=now)
+        problem = _code_problem(code, now=now, redirect_uri=redirect_uri, code_verifier=code_verifier)
+        if claimed == 1 and problem is None:
+            return _new_token(
+                actor=actor,
+                client=client,
+                scopes=parse_scopes(code.scope),
+                patient=code.patient,
+                user=code.user,
+                code=code,
+                how="authorization_code",
+            )
     if claimed != 1:
         for token in code.tokens.filter(revoked_at__isnull=True):
             revoke_access_token(actor=actor, token=token, now=now)
         raise InvalidGrant("The authorization code was already used.")
+    raise InvalidGrant(problem)
+
+
+def _code_problem(code: AuthorizationCode, *, now: datetime, redirect_uri: str, code_verifier: str) -> str | None:
+    """Why this code cannot be exchanged with these values, or None when it can."""
     if code.expires_at <= now:
-        raise InvalidGrant("The authorization code has expired.")
+        return "The authorization code has expired."
     if code.redirect_uri != redirect_uri:
-        raise InvalidGrant("redirect_uri differs from the authorization request's.")
+        return "redirect_uri differs from the authorization request's."
     if not secrets.compare_digest(s256(code_verifier), code.code_challenge):
-        raise InvalidGrant("code_verifier does not match the code_challenge.")
+        return "code_verifier does not match the code_challenge."
     if not code.patient.active or not code.user.is_active:
-        raise InvalidGrant("The patient's portal access has ended.")
-    with transaction.atomic():
-        return _new_token(
-            actor=actor,
-            client=client,
-            scopes=parse_scopes(code.scope),
-            patient=code.patient,
-            user=code.user,
-            code=code,
-            how="authorization_code",
-        )
+        return "The patient's portal access has ended."
+    return None
 
 
 @transaction.atomic
