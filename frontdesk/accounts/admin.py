@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 from frontdesk.accounts import services
 from frontdesk.accounts.forms import StaffAuthenticationForm
 from frontdesk.accounts.models import AccountToken, CanvasUser
-from frontdesk.audit.admin import actor_for
+from frontdesk.audit.admin import ReadOnlyAdmin, actor_for
 from frontdesk.audit.services import record
 from frontdesk.lib import outbox
 
@@ -151,7 +151,7 @@ class CanvasUserAdmin(UserAdmin):
 
 
 @admin.register(AccountToken)
-class AccountTokenAdmin(admin.ModelAdmin):
+class AccountTokenAdmin(ReadOnlyAdmin):
     list_display = (
         "user",
         "purpose",
@@ -164,15 +164,6 @@ class AccountTokenAdmin(admin.ModelAdmin):
     list_filter = ("purpose", "channel")
     search_fields = ("user__email", "user__phone_number")
     exclude = ("digest",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def outbox_view(request: HttpRequest) -> HttpResponse:

@@ -1,5 +1,6 @@
-"""Back office: the audit trail (read-only), and `ServiceAdmin`, the base every domain admin uses
-so that saves from the back office go through the same audited service as everything else."""
+"""Back office: the audit trail (read-only); `ServiceAdmin`, the base every domain admin uses so
+that saves from the back office go through the same audited service as everything else; and
+`ReadOnlyAdmin` for records staff may look at but never add, change or delete here."""
 
 from __future__ import annotations
 
@@ -33,8 +34,22 @@ class ServiceAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records shown for support only (audit entries, tokens, imported identifiers): no add, change
+    or delete from the back office. Actions a subclass declares still run."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = (
         "at",
         "actor_label",
@@ -49,12 +64,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     list_per_page = 100
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -16,7 +16,7 @@ from django.urls import path, reverse
 
 from frontdesk.accounts import services as account_services
 from frontdesk.accounts.forms import PortalUserForm, SendForm
-from frontdesk.audit.admin import ServiceAdmin, actor_for
+from frontdesk.audit.admin import ReadOnlyAdmin, ServiceAdmin, actor_for
 from frontdesk.clinic import services
 from frontdesk.clinic.models import (
     AllergyIntolerance,
@@ -585,22 +585,13 @@ class StaffContactPointAdmin(ServiceAdmin):
         return services.save_staff_contact_point(actor=actor, contact_point=obj, changed=changed)
 
 
-class ExternalIdentifierAdmin(admin.ModelAdmin):
+class ExternalIdentifierAdmin(ReadOnlyAdmin):
     """Identifiers other systems gave a record (kept by FHIR writes and `frontdesk import-fhir`):
     shown for support, never edited here, since imports find their records by them."""
 
     list_display = ("system", "value", "use", "identifier_type", "created")
     list_filter = ("system",)
     search_fields = ("value",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 for _model in (

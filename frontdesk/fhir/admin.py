@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from frontdesk.audit.admin import actor_for
+from frontdesk.audit.admin import ReadOnlyAdmin, actor_for
 from frontdesk.fhir import services
 from frontdesk.fhir.models import AccessToken, OAuthClient
 
@@ -63,7 +63,7 @@ class OAuthClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessToken)
-class AccessTokenAdmin(admin.ModelAdmin):
+class AccessTokenAdmin(ReadOnlyAdmin):
     list_display = ("client", "patient", "scope", "created", "expires_at", "revoked_at")
     list_filter = ("client",)
     list_select_related = ("client", "patient")
@@ -81,15 +81,6 @@ class AccessTokenAdmin(admin.ModelAdmin):
     )
     fields = readonly_fields
     actions = ["revoke"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(boolean=True, description="refresh token")
     def has_refresh_token(self, obj: AccessToken) -> bool:
