@@ -177,8 +177,10 @@ class Bearer:
 
 class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
     def bearer(self, digest: str, now: datetime) -> Bearer | None:
-        """Return the usable token with this digest (`usable` as one plain query: every API
-        request runs it, and the ORM's compiling cost more than the lookup), or None."""
+        """Return the token with this digest if it is usable — not expired, not revoked, its client
+        active and its bound patient and approving user (if any) active (`AccessToken.is_live`
+        plus expiry and revocation) — or None. One plain query: every API request runs it, and
+        the ORM's compiling cost more than the lookup."""
         token, client, patient = AccessToken._meta, OAuthClient._meta, Patient._meta
         user = AccessToken._meta.get_field("user").related_model._meta  # type: ignore[union-attr]
         quote = connection.ops.quote_name
@@ -196,17 +198,6 @@ class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
         if row is None:
             return None
         return Bearer(client_id=row[1], scopes=parse_scopes(row[0]), patient_id=row[2])
-
-    def usable(self, now: datetime) -> AccessTokenQuerySet:
-        """Tokens that are neither expired nor revoked, whose client is active, and whose bound
-        patient and approving user (if any) are too (`AccessToken.is_usable` as a filter)."""
-        return self.filter(
-            Q(patient__isnull=True) | Q(patient__active=True),
-            Q(user__isnull=True) | Q(user__is_active=True),
-            expires_at__gt=now,
-            revoked_at__isnull=True,
-            client__is_active=True,
-        )
 
     def grants(self, patient: Patient, now: datetime) -> AccessTokenQuerySet:
         """The patient's live app grants: tokens issued through the patient's own approval (the
@@ -270,10 +261,6 @@ class AccessToken(models.Model):
     @property
     def scopes(self) -> tuple[Scope, ...]:
         return parse_scopes(self.scope)
-
-    def is_usable(self, now: datetime) -> bool:
-        """Neither expired nor revoked, the client active, and the bound patient (and approving user) too."""
-        return self.revoked_at is None and self.expires_at > now and self.is_live()
 
     def is_live(self) -> bool:
         """The client, the bound patient and the approving user are all still active (expiry aside)."""

@@ -6,7 +6,7 @@ Not a served type itself (it is not in `MODULES`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django.db.models import Model
 
@@ -40,15 +40,11 @@ def patient_reference(patient_key: str) -> Json:
     return {"reference": f"Patient/{patient_key}", "type": "Patient"}
 
 
-def record_views(actor: Actor, patient_keys: Iterable[str], what: str) -> None:
-    """Audit one chart view per distinct patient, in the order they were returned, in one statement."""
-    record_chart_views(actor=actor, patient_keys=patient_keys, what=what)
-
-
 def audit_by_subject(element: str, what: str) -> Callable[[Actor, list[Json]], None]:
     """Return an audit hook recording a view of the chart each resource's `element` references."""
 
     def audit(actor: Actor, resources: list[Json]) -> None:
-        record_views(actor, (r[element]["reference"].partition("/")[2] for r in resources), what)
+        keys = (r[element]["reference"].partition("/")[2] for r in resources)
+        record_chart_views(actor=actor, patient_keys=keys, what=what)
 
     return audit

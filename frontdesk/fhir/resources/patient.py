@@ -35,7 +35,6 @@ from frontdesk.clinic.models import (
 )
 from frontdesk.clinic.services import normalize_contact_value
 from frontdesk.fhir.resources import Invalid, Json, ResourceType, SearchResult, elements
-from frontdesk.fhir.resources.chart import record_views
 from frontdesk.fhir.resources.elements import AddressIn, ContactPointIn, IdentifierIn, Warn, last_updated
 from frontdesk.fhir.search import Page, SearchError, SearchParam, parse_bool, reference_ids, split_or
 
@@ -513,7 +512,7 @@ def last_modified(resource_id: str) -> datetime | None:
 
 
 def audit(actor: Actor, resources: list[Json]) -> None:
-    record_views(actor, (r["id"] for r in resources), "fhir Patient")
+    services.record_chart_views(actor=actor, patient_keys=(r["id"] for r in resources), what="fhir Patient")
 
 
 RESOURCE = ResourceType(
