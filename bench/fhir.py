@@ -27,6 +27,8 @@ from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench.slots import weekday_providers
+
 CORES = 2
 PROVIDERS = 20
 PATIENTS = 2000
@@ -44,9 +46,9 @@ def seed() -> dict[str, object]:
     from django.utils import timezone
 
     from frontdesk.audit.services import Actor
-    from frontdesk.clinic.models import Patient, PracticeLocation, Staff
+    from frontdesk.clinic.models import Patient, PracticeLocation
     from frontdesk.fhir import services
-    from frontdesk.scheduling.models import Appointment, Availability, NoteType
+    from frontdesk.scheduling.models import Appointment, NoteType
 
     call_command("migrate", verbosity=0)
     rng = random.Random(5)
@@ -59,27 +61,7 @@ def seed() -> dict[str, object]:
         online_duration=30,
         min_notice_minutes=0,
     )
-    staff = Staff.objects.bulk_create(
-        [
-            Staff(first_name=f"P{i}", last_name="Provider", is_schedulable=True, primary_practice_location=location)
-            for i in range(PROVIDERS)
-        ]
-    )
-    for member in staff:
-        member.practice_locations.add(location)
-    Availability.objects.bulk_create(
-        [
-            Availability(
-                provider=m,
-                location=location,
-                weekdays=[0, 1, 2, 3, 4],
-                start_date=date(2025, 1, 1),
-                start_time=clock(8),
-                end_time=clock(17),
-            )
-            for m in staff
-        ]
-    )
+    staff = weekday_providers(location, PROVIDERS)
     patients = Patient.objects.bulk_create(
         [
             Patient(first_name=f"Pat{i}", last_name="Bench", birth_date=date(1950 + i % 50, 1, 1))

@@ -20,6 +20,7 @@ import time
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 PROVIDERS = 50
@@ -27,26 +28,15 @@ ROUNDS = 40
 ZONE = ZoneInfo("America/New_York")
 
 
-def _seed() -> dict[str, object]:
-    from django.utils import timezone
+def weekday_providers(location: Any, count: int) -> list[Any]:
+    """Create `count` schedulable providers practising at `location`, available weekdays 08:00-17:00."""
+    from frontdesk.clinic.models import Staff
+    from frontdesk.scheduling.models import Availability
 
-    from frontdesk.clinic.models import Patient, PracticeLocation, Staff
-    from frontdesk.scheduling.models import Appointment, Availability, NoteType
-
-    rng = random.Random(4)
-    location = PracticeLocation.objects.create(full_name="Bench Clinic", time_zone="America/New_York")
-    visit = NoteType.objects.create(
-        name="Visit",
-        is_scheduleable=True,
-        is_scheduleable_via_patient_portal=True,
-        online_duration=30,
-        min_notice_minutes=0,
-    )
-    patient = Patient.objects.create(first_name="Bench", last_name="Patient", birth_date=date(1980, 1, 1))
     staff = Staff.objects.bulk_create(
         [
             Staff(first_name=f"P{i}", last_name="Provider", is_schedulable=True, primary_practice_location=location)
-            for i in range(PROVIDERS)
+            for i in range(count)
         ]
     )
     for member in staff:
@@ -64,6 +54,26 @@ def _seed() -> dict[str, object]:
             for m in staff
         ]
     )
+    return staff
+
+
+def _seed() -> dict[str, object]:
+    from django.utils import timezone
+
+    from frontdesk.clinic.models import Patient, PracticeLocation
+    from frontdesk.scheduling.models import Appointment, NoteType
+
+    rng = random.Random(4)
+    location = PracticeLocation.objects.create(full_name="Bench Clinic", time_zone="America/New_York")
+    visit = NoteType.objects.create(
+        name="Visit",
+        is_scheduleable=True,
+        is_scheduleable_via_patient_portal=True,
+        online_duration=30,
+        min_notice_minutes=0,
+    )
+    patient = Patient.objects.create(first_name="Bench", last_name="Patient", birth_date=date(1980, 1, 1))
+    staff = weekday_providers(location, PROVIDERS)
     now = timezone.now()
     today = now.astimezone(ZONE).date()
     rows = []
