@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from frontdesk.clinic.models import AllergyIntolerance
 from frontdesk.fhir.resources import Json, ResourceType, SearchResult
 from frontdesk.fhir.resources.chart import audit_by_subject, codeable_concept, patient_reference, status_concept
-from frontdesk.fhir.search import Page, SearchParam, reference_ids, split_or, uuids
+from frontdesk.fhir.search import Page, SearchParam, page_of, reference_ids, split_or, uuids
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
@@ -62,8 +62,7 @@ def search(params: dict[str, list[str]], page: Page) -> SearchResult:
         allergies = allergies.filter(id__in=uuids(ids))
     for values in split_or(params.get("patient", [])):
         allergies = allergies.filter(patient__id__in=reference_ids("patient", "Patient", values))
-    total = allergies.count()
-    rows = list(allergies[page.window()]) if total and page.count else []
+    total, rows = page_of(allergies, page)
     return SearchResult(total=total, resources=[serialize(a) for a in rows])
 
 

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from frontdesk.clinic.models import Condition
 from frontdesk.fhir.resources import Json, ResourceType, SearchResult
 from frontdesk.fhir.resources.chart import audit_by_subject, codeable_concept, patient_reference, status_concept
-from frontdesk.fhir.search import Page, SearchError, SearchParam, reference_ids, split_or, uuids
+from frontdesk.fhir.search import Page, SearchError, SearchParam, page_of, reference_ids, split_or, uuids
 
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
@@ -72,8 +72,7 @@ def search(params: dict[str, list[str]], page: Page) -> SearchResult:
         if "active" in values:
             wanted.append(S.INVESTIGATIVE)
         conditions = conditions.filter(clinical_status__in=wanted)
-    total = conditions.count()
-    rows = list(conditions[page.window()]) if total and page.count else []
+    total, rows = page_of(conditions, page)
     return SearchResult(total=total, resources=[serialize(c) for c in rows])
 
 

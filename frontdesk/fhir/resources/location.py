@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from frontdesk.clinic.models import PracticeLocation
 from frontdesk.fhir.resources import Json, ResourceType, SearchResult
-from frontdesk.fhir.search import Page, SearchParam, split_or
+from frontdesk.fhir.search import Page, SearchParam, page_of, split_or
 
 
 def serialize(location: PracticeLocation) -> Json:
@@ -58,8 +58,7 @@ def search(params: dict[str, list[str]], page: Page) -> SearchResult:
     locations = _locations()
     for ids in split_or(params.get("_id", [])):
         locations = locations.filter(id__in=_uuids(ids))
-    total = locations.count()
-    rows = list(locations[page.window()]) if total and page.count else []
+    total, rows = page_of(locations, page)
     return SearchResult(total=total, resources=[serialize(loc) for loc in rows])
 
 

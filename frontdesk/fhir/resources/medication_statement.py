@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from frontdesk.clinic.models import Medication
 from frontdesk.fhir.resources import Json, ResourceType, SearchResult
 from frontdesk.fhir.resources.chart import audit_by_subject, codeable_concept, patient_reference
-from frontdesk.fhir.search import Page, SearchParam, reference_ids, split_or, uuids
+from frontdesk.fhir.search import Page, SearchParam, page_of, reference_ids, split_or, uuids
 
 TO_FHIR = {Medication.Status.ACTIVE: "active", Medication.Status.INACTIVE: "completed"}
 
@@ -59,8 +59,7 @@ def search(params: dict[str, list[str]], page: Page) -> SearchResult:
         medications = medications.filter(id__in=uuids(ids))
     for values in split_or(params.get("patient", [])):
         medications = medications.filter(patient__id__in=reference_ids("patient", "Patient", values))
-    total = medications.count()
-    rows = list(medications[page.window()]) if total and page.count else []
+    total, rows = page_of(medications, page)
     return SearchResult(total=total, resources=[serialize(m) for m in rows])
 
 

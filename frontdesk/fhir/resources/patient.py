@@ -36,7 +36,7 @@ from frontdesk.clinic.models import (
 from frontdesk.clinic.services import normalize_contact_value
 from frontdesk.fhir.resources import Invalid, Json, ResourceType, SearchResult, elements
 from frontdesk.fhir.resources.elements import AddressIn, ContactPointIn, IdentifierIn, Warn, last_updated
-from frontdesk.fhir.search import Page, SearchError, SearchParam, parse_bool, reference_ids, split_or
+from frontdesk.fhir.search import Page, SearchError, SearchParam, page_of, parse_bool, reference_ids, split_or
 
 MRN_SYSTEM = "http://canvasmedical.com"
 CARE_TEAM_MEMBER = "_has:CareTeam:participant:member"  # Canvas's reverse chain: patients by care team member
@@ -474,8 +474,7 @@ def search(params: dict[str, list[str]], page: Page) -> SearchResult:
         patients = patients.filter(_contact_filter(ContactPointSystem.PHONE, phones))
     if "_sort" in params:
         patients = patients.order_by(*_ordering(params["_sort"]))
-    total = patients.count()
-    rows = list(patients[page.window()]) if total and page.count else []
+    total, rows = page_of(patients, page)
     return SearchResult(total=total, resources=[serialize(p) for p in rows])
 
 

@@ -35,7 +35,7 @@ from frontdesk.clinic.models import (
 )
 from frontdesk.fhir.resources import Invalid, Json, ResourceType, SearchResult, elements
 from frontdesk.fhir.resources.elements import AddressIn, ContactPointIn, IdentifierIn, Warn, last_updated
-from frontdesk.fhir.search import Page, SearchParam, parse_bool, split_or, uuids
+from frontdesk.fhir.search import Page, SearchParam, page_of, parse_bool, split_or, uuids
 
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 DOCS = "https://docs.canvasmedical.com/api/practitioner/"
@@ -387,8 +387,7 @@ def search(params: dict[str, list[str]], page: Page) -> SearchResult:
         staff = staff.filter(pk__in=Staff.objects.filter(match).values("pk"))
     for npis in split_or(params.get("npi-number", [])):
         staff = staff.filter(npi_number__in=[n.rpartition("|")[2] for n in npis])
-    total = staff.count()
-    rows = list(staff[page.window()]) if total and page.count else []
+    total, rows = page_of(staff, page)
     return SearchResult(total=total, resources=[serialize(s) for s in rows])
 
 
