@@ -54,13 +54,11 @@ def save_patient(*, actor: Actor, patient: Patient, changed: list[str] | None = 
     Raises ValidationError (field-keyed) and saves nothing when the data is invalid.
     """
     created = patient._state.adding
-    patient.full_clean()
-    patient.save()
-    record(
+    save_recorded(
         actor=actor,
-        action="patient.created" if created else "patient.updated",
+        obj=patient,
+        action="patient",
         patient_key=patient.id,
-        target=patient,
         detail={"fields": _changed_fields(patient, changed)},
     )
     record_event(
@@ -128,13 +126,11 @@ def save_contact_point(
             contact_point.verification_token = ""
             contact_point.verification_sent_at = None
             contact_point.verification_attempts = 0
-    contact_point.full_clean()
-    contact_point.save()
-    record(
+    save_recorded(
         actor=actor,
-        action="contact_point.created" if created else "contact_point.updated",
+        obj=contact_point,
+        action="contact_point",
         patient_key=contact_point.patient.id,
-        target=contact_point,
         detail={"system": contact_point.system, "fields": _changed_fields(contact_point, changed)},
     )
     record_event(
@@ -208,14 +204,7 @@ def save_staff(*, actor: Actor, staff: Staff, changed: list[str] | None = None) 
     """Save a staff member; emit STAFF_CREATED, STAFF_UPDATED and STAFF_(DE)ACTIVATED."""
     created = staff._state.adding
     was_active = None if created else Staff.objects.filter(pk=staff.pk).values_list("active", flat=True).first()
-    staff.full_clean()
-    staff.save()
-    record(
-        actor=actor,
-        action="staff.created" if created else "staff.updated",
-        target=staff,
-        detail={"fields": _changed_fields(staff, changed)},
-    )
+    save_recorded(actor=actor, obj=staff, action="staff", detail={"fields": _changed_fields(staff, changed)})
     record_event(
         name="STAFF_CREATED" if created else "STAFF_UPDATED",
         target=staff,
@@ -245,13 +234,11 @@ def save_care_team_membership(
 ) -> CareTeamMembership:
     """Save a care team membership; emit CARE_TEAM_MEMBERSHIP_CREATED/UPDATED."""
     created = membership._state.adding
-    membership.full_clean()
-    membership.save()
-    record(
+    save_recorded(
         actor=actor,
-        action="care_team.created" if created else "care_team.updated",
+        obj=membership,
+        action="care_team",
         patient_key=membership.patient.id,
-        target=membership,
         detail={"fields": _changed_fields(membership, changed)},
     )
     record_event(
@@ -287,14 +274,11 @@ def save_chart_item(*, actor: Actor, item: ChartItem, changed: list[str] | None 
     created = item._state.adding
     if created and item.committer_id is None and actor.user is not None:
         item.committer = actor.user
-    item.full_clean()
-    item.save()
-    kind = type(item).__name__.lower()
-    record(
+    save_recorded(
         actor=actor,
-        action=f"{kind}.created" if created else f"{kind}.updated",
+        obj=item,
+        action=type(item).__name__.lower(),
         patient_key=item.patient.id,
-        target=item,
         detail={"fields": _changed_fields(item, changed)},
     )
     return item
@@ -391,13 +375,11 @@ def save_patient_address(*, actor: Actor, address: PatientAddress, changed: list
     Raises ValidationError (field-keyed) and saves nothing when the data is invalid.
     """
     created = address._state.adding
-    address.full_clean()
-    address.save()
-    record(
+    save_recorded(
         actor=actor,
-        action="address.created" if created else "address.updated",
+        obj=address,
+        action="address",
         patient_key=address.patient.id,
-        target=address,
         detail={"fields": _changed_fields(address, changed)},
     )
     record_event(
@@ -462,13 +444,11 @@ def save_external_identifier(
     """
     created = identifier._state.adding
     owner, patient_key = _identifier_owner(identifier)
-    identifier.full_clean()
-    identifier.save()
-    record(
+    save_recorded(
         actor=actor,
-        action="external_identifier.created" if created else "external_identifier.updated",
+        obj=identifier,
+        action="external_identifier",
         patient_key=patient_key,
-        target=identifier,
         detail={
             "system": identifier.system,
             "owner": type(owner).__name__,
