@@ -7,7 +7,7 @@ Each view: `patient_view` gate, read through access functions, write through ser
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
@@ -347,7 +347,7 @@ def _week_bounds(week: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return datetime.combine(week, time.min, tzinfo=zone), datetime.combine(week + WEEK, time.min, tzinfo=zone)
 
 
-def _slots_by_provider(found: list[Slot], zone: ZoneInfo) -> dict[str, dict[str, list[dict[str, str]]]]:
+def _slots_by_provider(found: Iterable[Slot], zone: ZoneInfo) -> dict[str, dict[str, list[dict[str, str]]]]:
     """The plugin hook's shape: {staff id: {"YYYY-MM-DD" (patient's day): [{"start", "end"}]}}."""
     shaped: dict[str, dict[str, list[dict[str, str]]]] = {}
     for slot in found:

@@ -73,31 +73,36 @@ Holds
 
 Performance
     Each provider costs one pass over its rules (their windows are cached by shape, so providers
-    with the same hours share the work), one sort of its busy intervals and a few linear
-    sweeps; candidate starts come from ``range()`` over free spans rather than being tested
-    one by one. Datetimes in UTC (what the ORM returns) convert fastest; other aware
-    datetimes are accepted but each costs a ``utcoffset()`` call.
+    with the same hours share the work), one sort of its busy intervals and one sweep over them:
+    candidate starts come from ``range()`` over free spans rather than being tested one by one.
+    Busy time given as integers (``ProviderSchedule.busy_us``) skips a conversion per interval.
+    Datetimes in UTC (what the ORM returns) convert fastest; other aware datetimes are
+    accepted but each costs a ``utcoffset()`` call.
 
 Output
     ``find_slots`` returns every (provider, location, start) once, sorted by ``(start,
-    provider, location)``. The same provider may get slots at two locations at the same time;
-    the host books one, and double-booking is prevented where appointments are written.
+    provider, location)``, as an ``OpenSlots`` sequence that builds ``Slot`` objects when they
+    are read (``runs()`` gives them per provider and location). The same provider may get slots
+    at two locations at the same time; the host books one, and double-booking is prevented
+    where appointments are written.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
-from itertools import groupby, pairwise
+from itertools import groupby, islice, pairwise
+from typing import NamedTuple, overload
 from zoneinfo import ZoneInfo
 
 __all__ = [
     "FREQUENCIES",
     "HOLDS",
     "Interval",
+    "OpenSlots",
     "Opening",
     "ProviderSchedule",
     "Rule",
@@ -155,15 +160,6 @@ class Interval:
         _require_aware("Interval", start=self.start, end=self.end)
         if not self.start < self.end:
             raise ValueError(f"Interval must have start < end, got {self.start} .. {self.end}")
-
-
-def trusted_interval(start: datetime, end: datetime) -> Interval:
-    """An Interval without the checks, for hosts passing aware datetimes straight from the
-    database (tens of thousands per search: the checks would cost more than the search)."""
-    interval = object.__new__(Interval)
-    object.__setattr__(interval, "start", start)
-    object.__setattr__(interval, "end", end)
-    return interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,13 +226,20 @@ class Opening:
 
 @dataclass(frozen=True, slots=True)
 class ProviderSchedule:
-    """Everything the engine needs about one provider; ``busy`` is already widened by its buffers."""
+    """Everything the engine needs about one provider; busy time is already widened by its buffers.
+
+    Busy time comes as ``busy`` (Intervals) and/or ``busy_us``: ``(start, end)`` pairs of integer
+    microseconds since the Unix epoch, half-open, in any order, each with ``start < end``
+    (unchecked). The second is the host's fast path: a search reads thousands of bookings, and
+    integers straight from the database skip a datetime and an Interval per row. Both count.
+    """
 
     provider: str
     rules: tuple[Rule, ...] = ()
     openings: tuple[Opening, ...] = ()
     blocks: tuple[Interval, ...] = ()
     busy: tuple[Interval, ...] = ()
+    busy_us: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,9 +275,12 @@ class SlotRequest:
             raise ValueError(f"SlotRequest.horizon must be positive, got {self.horizon}")
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
-    """A bookable start for one provider at one location; ``start``/``end`` are aware UTC datetimes."""
+class Slot(NamedTuple):
+    """A bookable start for one provider at one location; ``start``/``end`` are aware UTC datetimes.
+
+    A named tuple, not a frozen dataclass: a search returns thousands, and a frozen dataclass
+    costs four times as much to build.
+    """
 
     provider: str
     location: str
@@ -553,7 +559,7 @@ def _windows(schedule: ProviderSchedule, search: _Search) -> dict[str, list[tupl
     return by_location
 
 
-def _forbidden_starts(busy: tuple[Interval, ...], search: _Search) -> list[tuple[int, int]]:
+def _forbidden_starts(schedule: ProviderSchedule, search: _Search) -> list[tuple[int, int]]:
     """Return the starts that would overlap busy time once widened by the request's buffers.
 
     ``[s - before, s + duration + after)`` overlaps ``[b0, b1)`` exactly when
@@ -563,7 +569,10 @@ def _forbidden_starts(busy: tuple[Interval, ...], search: _Search) -> list[tuple
     lead = search.duration + search.after - 1
     trail = search.before
     epoch, unit = _EPOCH, _US
-    return sorted([((item.start - epoch) // unit - lead, (item.end - epoch) // unit + trail) for item in busy])
+    forbidden = [((item.start - epoch) // unit - lead, (item.end - epoch) // unit + trail) for item in schedule.busy]
+    forbidden += [(begin - lead, finish + trail) for begin, finish in schedule.busy_us]
+    forbidden.sort()
+    return forbidden
 
 
 def _starts(
@@ -571,11 +580,12 @@ def _starts(
     blocks: list[tuple[int, int]],
     forbidden: list[tuple[int, int]],
     search: _Search,
-) -> list[int]:
-    """Return the bookable starts offered by ``windows`` at one location.
+) -> tuple[list[int], bool]:
+    """Return the bookable starts offered by ``windows`` at one location, and whether they are
+    ascending without repeats.
 
-    Ascending per window; where windows overlap a start may repeat or come out of order (the
-    caller groups by start).
+    They are unless windows overlap or touch: then a start may repeat or come out of order (the
+    caller sorts them).
     """
     low, high, duration, step = search.low, search.high, search.duration, search.step
     # Held windows stop counting at their release instant, so cut [low, high) there: within a
@@ -583,11 +593,19 @@ def _starts(
     cuts = sorted({release for _, _, release in windows if low < release < high})
     bounds = [low, *cuts, high]
     found: list[int] = []
+    ordered = True  # parts follow each other; each part's grid sweep is ascending
     for part_low, part_high in pairwise(bounds):
         open_windows = sorted((begin, finish) for begin, finish, release in windows if release >= part_high)
         if not open_windows:
             continue
-        pieces = _subtract(_union(open_windows), blocks)
+        merged = _union(open_windows)
+        pieces = _subtract(merged, blocks)
+        if len(merged) == len(open_windows):
+            # The usual case: windows apart from each other, so each piece lies in one window
+            # and carries that window's grid; one sweep over busy time does the rest.
+            found.extend(_grid_starts(pieces, open_windows, forbidden, part_low, part_high, search))
+            continue
+        ordered = False
         # Starts that keep [s, s + duration) inside a piece, as half-open ranges of s.
         fits = []
         for begin, finish in pieces:
@@ -611,47 +629,166 @@ def _starts(
                 if first < last:
                     found.extend(range(first, last, step))
                 index += 1
+    return found, ordered
+
+
+def _grid_starts(
+    pieces: list[tuple[int, int]],
+    windows: list[tuple[int, int]],
+    forbidden: list[tuple[int, int]],
+    low: int,
+    high: int,
+    search: _Search,
+) -> list[int]:
+    """Return the grid starts in ``[low, high)`` that keep the slot inside a piece and off
+    ``forbidden``, ascending; ``windows`` are sorted, disjoint and not touching, and each of
+    the sorted ``pieces`` lies in one of them, whose start anchors its grid."""
+    duration, step = search.duration, search.step
+    found: list[int] = []
+    extend = found.extend
+    count = len(forbidden)
+    skip = 0  # forbidden ranges before this one end before the current piece
+    window = 0
+    for begin, finish in pieces:
+        while windows[window][1] < finish:
+            window += 1
+        anchor = windows[window][0]
+        cursor, last = max(begin, low), min(finish - duration + 1, high)
+        if cursor >= last:
+            continue
+        while skip < count and forbidden[skip][1] <= cursor:
+            skip += 1
+        for hole_begin, hole_end in islice(forbidden, skip, None):
+            if hole_begin >= last:
+                break
+            if hole_begin > cursor:
+                start = anchor + -(-(cursor - anchor) // step) * step
+                if start < hole_begin:
+                    extend(range(start, hole_begin, step))
+            if hole_end > cursor:
+                cursor = hole_end
+                if cursor >= last:
+                    break
+        if cursor < last:
+            start = anchor + -(-(cursor - anchor) // step) * step
+            if start < last:
+                extend(range(start, last, step))
     return found
 
 
-def find_slots(schedules: Iterable[ProviderSchedule], request: SlotRequest) -> list[Slot]:
+class OpenSlots(Sequence[Slot]):
+    """What ``find_slots`` returns: every open slot of one search, kept compact.
+
+    The search decides every open start in full; ``Slot`` objects are built when read. ``runs()``
+    gives each (provider, location) with its slots in time order, in (provider, location) order,
+    building only those; iteration and indexing give every slot sorted by (start, provider,
+    location), built once on first use and then kept. A slice when one provider at one location
+    was searched (a FHIR Slot page) builds only the slots it returns. Compares equal to any
+    sequence of the same slots.
+    """
+
+    __slots__ = ("_all", "_count", "_duration", "_runs", "_times")
+
+    def __init__(self, runs: list[tuple[str, str, list[int]]], duration: int) -> None:
+        # runs: (provider, location, ascending distinct starts in µs), sorted by (provider, location).
+        self._runs = runs
+        self._duration = duration
+        self._count = sum(len(starts) for _, _, starts in runs)
+        self._times: dict[int, tuple[datetime, datetime]] = {}
+        self._all: list[Slot] | None = None
+
+    def _span(self, start: int) -> tuple[datetime, datetime]:
+        found = self._times.get(start)
+        if found is None:
+            found = self._times[start] = (_utc(start), _utc(start + self._duration))
+        return found
+
+    def _build(self, provider: str, location: str, starts: Iterable[int]) -> list[Slot]:
+        build, span = tuple.__new__, self._span  # tuple.__new__: a NamedTuple without its Python-level __new__
+        return [build(Slot, (provider, location, *span(start))) for start in starts]
+
+    def runs(self) -> Iterator[tuple[str, str, list[Slot]]]:
+        """Yield (provider, location, slots in time order), in (provider, location) order."""
+        for provider, location, starts in self._runs:
+            yield provider, location, self._build(provider, location, starts)
+
+    def _sorted(self) -> list[Slot]:
+        if self._all is None:
+            by_start: dict[int, list[tuple[str, str]]] = {}
+            for provider, location, starts in self._runs:  # (provider, location) order within each start
+                key = (provider, location)
+                for start in starts:
+                    group = by_start.get(start)
+                    if group is None:
+                        by_start[start] = [key]
+                    else:
+                        group.append(key)
+            every: list[Slot] = []
+            extend, build = every.extend, tuple.__new__
+            for start in sorted(by_start):
+                begin, end = self._span(start)
+                extend([build(Slot, (provider, location, begin, end)) for provider, location in by_start[start]])
+            self._all = every
+        return self._all
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> Slot: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Slot]: ...
+
+    def __getitem__(self, index: int | slice) -> Slot | list[Slot]:
+        if isinstance(index, slice) and self._all is None and len(self._runs) == 1:
+            provider, location, starts = self._runs[0]
+            return self._build(provider, location, starts[index])
+        return self._sorted()[index]
+
+    def __iter__(self) -> Iterator[Slot]:
+        return iter(self._sorted())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(other) == self._count and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"OpenSlots({self._count} slots)"
+
+
+def find_slots(schedules: Iterable[ProviderSchedule], request: SlotRequest) -> OpenSlots:
     """Return every bookable slot for ``request`` across ``schedules``, sorted by (start, provider, location).
 
     See the module docstring for the exact rules. Each (provider, location, start) appears once.
     """
     search = _Search(request)
+    runs: list[tuple[str, str, list[int]]] = []
     if search.low >= search.high:
-        return []
-    # Providers in name order, locations in name order within each: grouping starts in that order
-    # makes every group already sorted by (provider, location), and a start a (provider,
-    # location) offers twice (overlapping windows, a provider listed twice) lands next to itself.
-    by_start: dict[int, list[tuple[str, str]]] = {}
+        return OpenSlots(runs, search.duration)
+    # Providers in name order, locations in name order within each: the runs come out sorted by
+    # (provider, location), and a provider listed twice is merged into one run.
     for provider, listed in groupby(sorted(schedules, key=_provider_name), key=_provider_name):
-        per_location: dict[str, list[int]] = {}
+        per_location: dict[str, tuple[list[int], bool]] = {}
         for schedule in listed:
             by_location = _windows(schedule, search)
             if not by_location:
                 continue
             blocks = _union([(_us(item.start), _us(item.end)) for item in schedule.blocks])
-            forbidden = _forbidden_starts(schedule.busy, search)
+            forbidden = _forbidden_starts(schedule, search)
             for location, windows in by_location.items():
-                per_location.setdefault(location, []).extend(_starts(windows, blocks, forbidden, search))
+                starts, ordered = _starts(windows, blocks, forbidden, search)
+                if location in per_location:  # the same provider listed twice
+                    starts, ordered = per_location[location][0] + starts, False
+                per_location[location] = (starts, ordered)
         for location in sorted(per_location):
-            key = (provider, location)
-            for start in per_location[location]:
-                group = by_start.get(start)
-                if group is None:
-                    by_start[start] = [key]
-                elif group[-1] != key:
-                    group.append(key)
-    duration = search.duration
-    slots: list[Slot] = []
-    append = slots.append
-    for start in sorted(by_start):
-        begin, end = _utc(start), _utc(start + duration)
-        for provider, location in by_start[start]:
-            append(Slot(provider, location, begin, end))
-    return slots
+            starts, ordered = per_location[location]
+            if starts:
+                runs.append((provider, location, starts if ordered else sorted(set(starts))))
+    return OpenSlots(runs, search.duration)
 
 
 def _provider_name(schedule: ProviderSchedule) -> str:

@@ -129,6 +129,22 @@ def test_buffers_blocks_and_policy_shape_the_slots(
     assert starts == ["10:30"]  # 09:00 runs into 09:30's visit, 10:00 into its 15-minute buffer; 11:00 on is blocked
 
 
+@time_machine.travel(NOW, tick=False)
+def test_busy_time_is_read_to_the_microsecond(
+    alice: Any, dr_patel: Any, boston: Any, office_visit: Any, weekday_hours: Any
+) -> None:
+    # Booked from outside (FHIR, an import) one microsecond after the half hour: it reaches into
+    # 10:00's slot by a microsecond, which must not be rounded away.
+    services.book_appointment(
+        actor=STAFF, patient=alice, provider=dr_patel, location=boston, note_type=office_visit,
+        start_time=datetime.combine(MONDAY, time(9, 30, 0, 1), tzinfo=NY),
+    )  # fmt: skip
+
+    starts = [s.start.astimezone(NY).strftime("%H:%M") for s in _slots(office_visit)]
+
+    assert starts == ["09:00", "10:30", "11:00", "11:30"]
+
+
 def test_a_provider_is_never_double_booked(
     alice: Any, charlie: Any, dr_patel: Any, boston: Any, office_visit: Any
 ) -> None:

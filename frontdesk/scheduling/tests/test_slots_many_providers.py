@@ -153,12 +153,26 @@ def overlaps(start: datetime, end: datetime, other: Interval) -> bool:
     return start < other.end and other.start < end
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def as_us(value: datetime) -> int:
+    return (value - EPOCH) // timedelta(microseconds=1)
+
+
 def oracle(schedules: list[ProviderSchedule], request: SlotRequest) -> list[tuple[datetime, str, str]]:
     low = max(request.start, request.now + request.min_notice)
     high = request.end if request.horizon is None else min(request.end, request.now + request.horizon)
     step = request.step or request.duration
     found = set()
     for schedule in schedules:
+        busy_time = [
+            *schedule.busy,
+            *(
+                Interval(EPOCH + timedelta(microseconds=b), EPOCH + timedelta(microseconds=e))
+                for b, e in schedule.busy_us
+            ),
+        ]
         windows: list[tuple[datetime, datetime, str, str, tzinfo]] = []
         for rule in schedule.rules:
             if request.location not in (None, rule.location) or not (
@@ -174,7 +188,10 @@ def oracle(schedules: list[ProviderSchedule], request: SlotRequest) -> list[tupl
                 continue
             zone = opening.zone or opening.start.tzinfo
             assert zone is not None
-            windows.append((opening.start, opening.end, opening.location, opening.hold, zone))
+            # In UTC: the grid steps real elapsed time (aware arithmetic in a zone steps wall time).
+            windows.append(
+                (opening.start.astimezone(UTC), opening.end.astimezone(UTC), opening.location, opening.hold, zone)
+            )
         for begin, finish, location, hold, zone in windows:
             start = begin
             while start < finish:
@@ -188,7 +205,7 @@ def oracle(schedules: list[ProviderSchedule], request: SlotRequest) -> list[tupl
                         and not any(overlaps(start, end, block) for block in schedule.blocks)
                         and not any(
                             overlaps(start - request.buffer_before, end + request.buffer_after, busy)
-                            for busy in schedule.busy
+                            for busy in busy_time
                         )
                     ):
                         found.add((start, schedule.provider, location))
@@ -258,13 +275,17 @@ def random_case(rng: Random, anchor: date) -> tuple[list[ProviderSchedule], Slot
                 made.append(Interval(start, start + minutes(rng, 5, longest)))
             return tuple(made)
 
+        # Busy time both ways: as Intervals and as the host's integer pairs.
+        busy = intervals(rng.randint(0, 12), 90)
+        split = rng.randint(0, len(busy))
         schedules.append(
             ProviderSchedule(
                 f"p{index}",
                 tuple(rules),
                 tuple(openings),
                 blocks=intervals(rng.randint(0, 3), 240),
-                busy=intervals(rng.randint(0, 12), 90),
+                busy=busy[:split],
+                busy_us=tuple((as_us(b.start), as_us(b.end)) for b in busy[split:]),
             )
         )
     now = base + minutes(rng, 0, 2 * 24 * 60)
@@ -310,5 +331,11 @@ def test_it_agrees_with_the_naive_oracle(anchor: date) -> None:
         assert [(s.start, s.provider, s.location) for s in slots] == expected, f"case {case}: {schedules!r} {request!r}"
         assert all(s.end == s.start + request.duration and s.start.tzinfo is UTC for s in slots)
         assert all(isinstance(s, Slot) for s in slots)
+        assert len(slots) == len(expected)
+        # The same slots run by run: (provider, location) order, each in time order.
+        runs = [(provider, location, [s.start for s in made]) for provider, location, made in slots.runs()]
+        assert [(p, loc) for p, loc, _ in runs] == sorted({(p, loc) for _, p, loc in expected})
+        assert sorted((start, p, loc) for p, loc, starts in runs for start in starts) == expected
+        assert all(starts == sorted(set(starts)) for _, _, starts in runs)
         compared += len(expected)
     assert compared > 100  # the generator does produce slots to compare
