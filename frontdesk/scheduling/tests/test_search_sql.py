@@ -36,10 +36,17 @@ def test_epoch_microseconds_are_exact(
             pytest.skip("the fallback is SQLite's")
         monkeypatch.setattr(search.sqlite3, "sqlite_version_info", sqlite_version)
     cast = "" if connection.vendor == "sqlite" else "::timestamptz"
-    sql = f"SELECT {search._epoch_us('t')} FROM (SELECT %s{cast} AS t) AS v"  # noqa: S608 (no values interpolated)
+    sql = f"SELECT {search.epoch_us_sql('t')} FROM (SELECT %s{cast} AS t) AS v"  # noqa: S608 (no values interpolated)
 
     with connection.cursor() as cursor:
         cursor.execute(sql, [connection.ops.adapt_datetimefield_value(value)])
         [(found,)] = cursor.fetchall()
 
     assert found == (value - EPOCH) // timedelta(microseconds=1)
+
+
+def test_queries_sent_together_answer_each_in_order(db: Any) -> None:
+    # On PostgreSQL one pipeline; elsewhere one after another. Same answers either way.
+    found = search._rows_together([("SELECT %s", [1]), ("SELECT %s, %s", [2, "two"]), ("SELECT 3 WHERE 1 = 0", [])])
+
+    assert [list(rows) for rows in found] == [[(1,)], [(2, "two")], []]
