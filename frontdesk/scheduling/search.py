@@ -41,7 +41,7 @@ def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 def _rows_together(queries: list[tuple[str, list[Any]]]) -> list[list[tuple[Any, ...]]]:
     """Run `queries` and return the rows of each. On PostgreSQL they go in one pipeline (psycopg's
     pipeline mode): one round trip for all instead of one each."""
-    if connection.vendor != "postgresql" or len(queries) < 2:
+    if connection.vendor != "postgresql" or len(queries) < 2 or not _pipelines():
         return [_rows(sql, params) for sql, params in queries]
     connection.ensure_connection()
     cursors = [connection.cursor() for _ in queries]
@@ -53,6 +53,14 @@ def _rows_together(queries: list[tuple[str, list[Any]]]) -> list[list[tuple[Any,
     finally:
         for cursor in cursors:
             cursor.close()
+
+
+@lru_cache(maxsize=1)
+def _pipelines() -> bool:
+    """Whether the libpq under psycopg has pipeline mode (14 and later; the binary wheel's has)."""
+    import psycopg  # only when PostgreSQL is in use
+
+    return psycopg.Pipeline.is_supported()
 
 
 def _one_of(column: str, values: list[int]) -> tuple[str, list[Any]]:

@@ -45,8 +45,10 @@ def test_epoch_microseconds_are_exact(
     assert found == (value - EPOCH) // timedelta(microseconds=1)
 
 
-def test_queries_sent_together_answer_each_in_order(db: Any) -> None:
-    # On PostgreSQL one pipeline; elsewhere one after another. Same answers either way.
+@pytest.mark.parametrize("pipelines", [True, False], ids=["pipeline-if-postgresql", "one-by-one"])
+def test_queries_sent_together_answer_each_in_order(db: Any, monkeypatch: pytest.MonkeyPatch, pipelines: bool) -> None:
+    # On PostgreSQL with a libpq that has pipeline mode, one pipeline; else one after another.
+    monkeypatch.setattr(search, "_pipelines", lambda: pipelines)
     found = search._rows_together([("SELECT %s", [1]), ("SELECT %s, %s", [2, "two"]), ("SELECT 3 WHERE 1 = 0", [])])
 
     assert [list(rows) for rows in found] == [[(1,)], [(2, "two")], []]
