@@ -238,13 +238,14 @@ def _schedules(
             found = zones[name] = ZoneInfo(name)
         return found
 
-    places_first = chosen.given is None
+    later: list[tuple[str, list[Any]]] = []  # the places query, when it can go with the others
     if chosen.given is None:
         # Who they are, first: matching them by a subquery in each query below costs the
         # database more than this round trip.
         refs, places = _places(_rows(*_places_query(chosen)))
     else:
         refs = chosen.given  # as given (the engine merges a provider listed twice)
+        later.append(_places_query(chosen))
     ids = [ref.pk for ref in refs]
     if not ids:
         return []
@@ -258,7 +259,7 @@ def _schedules(
     )
     *place_rows, window_rows, exception_rows, buffer_rows, busy_rows = _rows_together(
         [
-            *([] if places_first else [_places_query(chosen)]),
+            *later,
             # One row per (window, note type it is limited to), or one with NULL when it takes any.
             (
                 "SELECT a.dbid, a.provider_id, l.id, a.frequency, a.interval, a.weekdays, a.start_date, a.end_date, "  # noqa: S608 (only placeholders are interpolated)
@@ -288,7 +289,7 @@ def _schedules(
             ),
         ]
     )
-    if not places_first:
+    if place_rows:
         _, places = _places(place_rows[0])
     windows: dict[int, tuple[Any, ...]] = {}
     allowed: dict[int, set[str]] = defaultdict(set)
