@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -489,19 +489,12 @@ class Importer:
                 state_code=place["state_code"],
                 postal_code=place["postal_code"],
             )
-        location = PracticeLocation.objects.get(pk=pk) if pk is not None else None
-        outcome = "unchanged"
-        if location is None:
-            location = PracticeLocation(time_zone=settings.INSTALLATION_TIME_ZONE, **fields)
-            services.save_location(actor=ACTOR, location=location, changed=sorted(fields))
-            outcome = "created"
-        else:
-            diff = _diff(location, fields)
-            if diff:
-                for name_, value in diff.items():
-                    setattr(location, name_, value)
-                services.save_location(actor=ACTOR, location=location, changed=sorted(diff))
-                outcome = "updated"
+        location, outcome = _upsert(
+            PracticeLocation.objects.get(pk=pk) if pk is not None else None,
+            fields,
+            make=lambda: PracticeLocation(time_zone=settings.INSTALLATION_TIME_ZONE, **fields),
+            save=lambda obj, changed: services.save_location(actor=ACTOR, location=obj, changed=changed),
+        )
         if self._identifiers(location, line, "Location") and outcome == "unchanged":
             outcome = "updated"
         self.index.remember("Location", keys, location.pk)
@@ -589,18 +582,12 @@ class Importer:
         item = None
         if pk is not None:
             item = self.items.pop(pk, None) or model.objects.prefetch_related("codings").filter(pk=pk).first()
-        outcome = "unchanged"
-        if item is None:
-            item = model(committer=self.committer, **fields)
-            services.save_chart_item(actor=ACTOR, item=item, changed=sorted(fields))
-            outcome = "created"
-        else:
-            diff = _diff(item, fields)
-            if diff:
-                for name, value in diff.items():
-                    setattr(item, name, value)
-                services.save_chart_item(actor=ACTOR, item=item, changed=sorted(diff))
-                outcome = "updated"
+        item, outcome = _upsert(
+            item,
+            fields,
+            make=lambda: model(committer=self.committer, **fields),
+            save=lambda obj, changed: services.save_chart_item(actor=ACTOR, item=obj, changed=changed),
+        )
         current = [(c.system, c.code, c.display) for c in sorted(item.codings.all(), key=lambda c: c.dbid)]
         if current != codings:
             services.set_codings(actor=ACTOR, item=item, codings=codings)
@@ -759,6 +746,31 @@ _REFERENCES: dict[str, tuple[tuple[str, str], ...]] = {
     "MedicationRequest": (("subject", "Patient"), ("requester", "Practitioner")),
     "AllergyIntolerance": (("patient", "Patient"),),
 }
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def _upsert(
+    existing: M | None,
+    fields: dict[str, Any],
+    *,
+    make: Callable[[], M],
+    save: Callable[[M, list[str]], object],
+) -> tuple[M, str]:
+    """Create (`make`, then `save`) when nothing `existing`, else set and `save` the `fields` that
+    differ; return the object and "created", "updated" or "unchanged"."""
+    if existing is None:
+        created = make()
+        save(created, sorted(fields))
+        return created, "created"
+    diff = _diff(existing, fields)
+    if not diff:
+        return existing, "unchanged"
+    for name, value in diff.items():
+        setattr(existing, name, value)
+    save(existing, sorted(diff))
+    return existing, "updated"
 
 
 def _diff(instance: models.Model, fields: dict[str, Any]) -> dict[str, Any]:
